@@ -1,0 +1,277 @@
+// The lsc command: parses options into the services' Configs and calls them. No math here.
+#include <CLI/CLI.hpp>
+
+#include <cstdio>
+#include <filesystem>
+#include <iostream>
+#include <optional>
+#include <sstream>
+#include <string>
+
+#include <nlohmann/json.hpp>
+
+#include "lsc/core/error.hpp"
+#include "lsc/data/bars.hpp"
+#include "lsc/eval/recovery.hpp"
+#include "lsc/io/atomic_file.hpp"
+#include "lsc/io/npy.hpp"
+#include "lsc/run/infer.hpp"
+#include "lsc/run/run_folder.hpp"
+#include "lsc/run/train.hpp"
+#include "progress.hpp"
+
+namespace fs = std::filesystem;
+using namespace lsc;
+
+namespace {
+
+std::string join(const std::vector<std::string>& v) {
+  std::string out;
+  for (const std::string& s : v) out += (out.empty() ? "" : "|") + s;
+  return out;
+}
+
+// ---- lsc generate bars -------------------------------------------------------------------
+struct GenerateArgs {
+  std::uint64_t n = 1000;
+  BarsOptions bars;
+  std::string out, coefficients, dictionary;
+};
+
+void add_generate(CLI::App& app, GenerateArgs& a) {
+  CLI::App* gen = app.add_subcommand("generate", "Generate a synthetic data set.");
+  gen->require_subcommand(1);
+  CLI::App* bars = gen->add_subcommand("bars", "Bars data (Fig. 3): 8x8 images, 16 bars, L0 prior, Gaussian noise; writes (N, 64).");
+  bars->add_option("--n", a.n, "number of data points")->capture_default_str()->check(CLI::PositiveNumber);
+  bars->add_option("--pi", a.bars.pi, "activation probability pi of each bar")->capture_default_str();
+  bars->add_option("--lambda", a.bars.lambda, "rate lambda of the active coefficients")->capture_default_str();
+  bars->add_option("--sigma", a.bars.sigma, "noise standard deviation sigma")->capture_default_str();
+  bars->add_option("--seed", a.bars.seed, "random seed")->capture_default_str();
+  bars->add_option("--pixel", a.bars.pixel, "value of a lit pixel (default 1/sqrt(8): unit-norm bars)");
+  bars->add_option("--size", a.bars.size, "image side (D = size^2, K = 2 size)")->capture_default_str();
+  bars->add_option("--out", a.out, "output .npy of shape (N, D)")->required();
+  bars->add_option("--coefficients", a.coefficients, "also write the true coefficients, shape (N, K)");
+  bars->add_option("--dictionary", a.dictionary, "also write the true dictionary, shape (K, D)");
+}
+
+int run_generate(const GenerateArgs& a) {
+  const BarsSource source(a.bars);
+  Matrix X, S;
+  source.generate(0, static_cast<Index>(a.n), X, &S);
+  // Write every output to a temporary first, so a failure leaves none of them behind.
+  io::write_npy_rows(a.out, X);
+  if (!a.coefficients.empty()) io::write_npy_rows(a.coefficients, S);
+  if (!a.dictionary.empty()) io::write_npy_rows(a.dictionary, source.dictionary());
+  std::printf("wrote %s: %llu bars images of shape (%llu, %lld)\n", a.out.c_str(),
+              static_cast<unsigned long long>(a.n), static_cast<unsigned long long>(a.n),
+              static_cast<long long>(X.rows()));
+  return 0;
+}
+
+// ---- lsc train ---------------------------------------------------------------------------
+struct TrainArgs {
+  run::TrainConfig config;
+  std::string data = "bars", prior, out;
+  BarsOptions bars;
+  bool no_normalize = false, normalize = false, quiet = false;
+};
+
+void add_train(CLI::App& app, TrainArgs& a) {
+  run::TrainConfig& c = a.config;
+  CLI::App* t = app.add_subcommand("train", "Learn a dictionary (and optionally pi, sigma, lambda); writes a run folder.");
+  t->add_option("--data", a.data, "'bars' (generated afresh) or an .npy file of shape (N, D)")->capture_default_str();
+  t->add_option("--method", c.method, "learning method: " + join(run::train_methods()))->capture_default_str()
+      ->check(CLI::IsMember(run::train_methods()));
+  t->add_option("--prior", a.prior, "prior: " + join(Prior::names()) + " (default l0 for lsc, l1 otherwise)")
+      ->check(CLI::IsMember(Prior::names()));
+  t->add_option("--K", c.K, "number of dictionary elements")->capture_default_str();
+  t->add_flag("--learn-pi", c.learn_pi, "learn the activation probability pi (eq. 3.13; l0 prior)");
+  t->add_flag("--learn-sigma", c.learn_sigma, "learn the noise sigma (eq. 2.9)");
+  t->add_flag("--learn-lambda", c.learn_lambda, "learn the prior rate lambda (eq. 2.10)");
+  t->add_option("--pi", c.pi, "(initial) activation probability pi")->capture_default_str();
+  t->add_option("--lambda", c.lambda, "(initial) prior rate lambda")->capture_default_str();
+  t->add_option("--sigma", c.sigma, "(initial) noise sigma")->capture_default_str();
+  t->add_option("--steps", c.steps, "dictionary updates (default: per method, see docs/parameters.md)");
+  t->add_option("--batch", c.batch, "data points (= chains) per batch");
+  t->add_option("--tau-u", c.tau_u, "coefficient time constant in steps (eps = 1/tau_u)");
+  t->add_option("--tau-A", c.tau_A, "dictionary time constant in steps, on batch means");
+  t->add_option("--tau-x", c.tau_x, "steps each batch is held (lsc, ssc)");
+  t->add_option("--tau-u0", c.tau_u0, "time constant of u0 (pi) learning");
+  t->add_option("--tau-sigma", c.tau_sigma, "time constant of sigma learning");
+  t->add_option("--tau-lambda", c.tau_lambda, "time constant of lambda learning");
+  t->add_option("--inner-steps", c.inner_steps, "MAP iterations per batch (dsc, lca)");
+  t->add_flag("--mala", c.mala, "Metropolis-adjusted coefficient steps (lsc): no discretization bias");
+  t->add_option("--temperature", c.temperature, "temperature T of the Langevin noise")->capture_default_str();
+  t->add_flag("--normalize", a.normalize, "normalize dictionary columns after each update");
+  t->add_flag("--no-normalize", a.no_normalize, "never normalize dictionary columns");
+  t->add_option("--seed", c.seed, "random seed")->capture_default_str();
+  t->add_option("--threads", c.threads, "threads (0: all cores)")->capture_default_str();
+  t->add_option("--metrics-every", c.metrics_every, "steps per metrics.csv row (default: 200 rows)");
+  t->add_option("--bars-pi", a.bars.pi, "pi of the generated bars data")->capture_default_str();
+  t->add_option("--bars-lambda", a.bars.lambda, "lambda of the generated bars data")->capture_default_str();
+  t->add_option("--bars-sigma", a.bars.sigma, "sigma of the generated bars data")->capture_default_str();
+  t->add_option("--bars-pixel", a.bars.pixel, "lit pixel value of the bars (default unit-norm bars)");
+  t->add_flag("--quiet", a.quiet, "no progress bar");
+  t->add_option("--out", a.out, "run folder to write")->required();
+}
+
+int run_train(TrainArgs& a) {
+  run::TrainConfig& c = a.config;
+  if (!a.prior.empty()) c.prior = Prior::kind_from_name(a.prior);
+  require(!(a.normalize && a.no_normalize), "--normalize and --no-normalize contradict each other; pass at most one.");
+  if (a.normalize) c.normalize = true;
+  if (a.no_normalize) c.normalize = false;
+
+  std::unique_ptr<BatchSource> source;
+  std::optional<Matrix> truth;
+  if (a.data == "bars") {
+    a.bars.seed = c.seed;
+    auto bars = std::make_unique<BarsSource>(a.bars);
+    truth = bars->dictionary();
+    source = std::move(bars);
+  } else {
+    source = std::make_unique<ArraySource>(io::read_npy_rows(a.data), c.seed);
+  }
+  // Fail on a bad configuration before any work or output.
+  c = run::resolve_defaults(c, source->dim());
+
+  cli::ProgressBar bar("train " + c.method);
+  run::TrainCallbacks cb;
+  if (!a.quiet)
+    cb.on_metrics = [&](const run::MetricsRow& r, std::uint64_t total) {
+      char detail[160];
+      std::snprintf(detail, sizeof detail, "err %.4f active %.3f pi %.3f |A| %.3f", r.reconstruction_error,
+                    r.active_fraction, r.pi, r.mean_norm);
+      bar.update(r.step, total, detail);
+    };
+  const run::TrainResult result = run::train(c, *source, cb);
+  if (!a.quiet) bar.finish();
+  run::save_run(a.out, result, {a.data});
+
+  const Model& m = result.model;
+  const run::MetricsRow last = result.metrics.empty() ? run::MetricsRow{} : result.metrics.back();
+  std::printf("method %s, prior %s, K %lld, D %lld: %llu steps in %.1f s\n", c.method.c_str(), m.prior.name().c_str(),
+              static_cast<long long>(m.K()), static_cast<long long>(m.D()), static_cast<unsigned long long>(last.step),
+              result.elapsed_s);
+  std::printf("final: pi %.4f, lambda %.4f, sigma %.4f, mean |A_k| %.4f, reconstruction error %.4f, active %.4f\n",
+              m.prior.pi, m.prior.lambda, m.sigma, last.mean_norm, last.reconstruction_error, last.active_fraction);
+  nlohmann::json summary = {{"method", c.method}, {"prior", m.prior.name()}, {"pi", m.prior.pi},
+                            {"lambda", m.prior.lambda}, {"sigma", m.sigma}, {"elapsed_s", result.elapsed_s},
+                            {"steps", last.step}};
+  if (truth) {
+    const std::vector<Real> best = best_abs_cosine(*truth, m.A);
+    int recovered = 0;
+    for (Real b : best) recovered += b >= 0.95;
+    const Real worst = best.empty() ? 0 : *std::min_element(best.begin(), best.end());
+    std::printf("bars recovered (best |cosine| >= 0.95): %d of %zu, worst best |cosine| %.4f\n", recovered,
+                best.size(), worst);
+    summary["bars_recovered"] = recovered;
+    summary["bars_best_abs_cosine"] = best;
+  }
+  io::write_file_atomic(fs::path(a.out) / "summary.json", summary.dump(2) + "\n");
+  std::printf("run folder: %s (dictionary.npy, dictionary.png, model.json, metrics.csv, summary.json)\n",
+              a.out.c_str());
+  return 0;
+}
+
+// ---- lsc infer ---------------------------------------------------------------------------
+struct InferArgs {
+  run::InferConfig config;
+  std::string model_dir, dictionary, prior = "l0", data, out_mean, out_active, out_samples;
+  Real pi = 0.3, lambda = 1.0, sigma = 0.5;
+  bool quiet = false;
+};
+
+void add_infer(CLI::App& app, InferArgs& a) {
+  run::InferConfig& c = a.config;
+  CLI::App* t = app.add_subcommand("infer", "Posterior mean and P(s != 0) of the coefficients under a fixed dictionary.");
+  CLI::Option* model = t->add_option("--model", a.model_dir, "run folder written by 'lsc train'");
+  CLI::Option* dict = t->add_option("--dictionary", a.dictionary, "dictionary .npy of shape (K, D)");
+  model->excludes(dict);
+  t->add_option("--prior", a.prior, "prior with --dictionary: " + join(Prior::names()))->capture_default_str()
+      ->check(CLI::IsMember(Prior::names()));
+  t->add_option("--pi", a.pi, "pi with --dictionary")->capture_default_str();
+  t->add_option("--lambda", a.lambda, "lambda with --dictionary")->capture_default_str();
+  t->add_option("--sigma", a.sigma, "sigma with --dictionary")->capture_default_str();
+  t->add_option("--data", a.data, "data .npy of shape (N, D)")->required();
+  t->add_option("--method", c.method, "map|lca|langevin|mala (with l0, langevin is L0-LSC, eq. 3.9)")
+      ->capture_default_str()->check(CLI::IsMember(run::infer_methods()));
+  t->add_option("--chains", c.chains, "chains per data point")->capture_default_str();
+  t->add_option("--samples", c.samples, "recorded steps per chain")->capture_default_str();
+  t->add_option("--burn-in", c.burn_in, "steps discarded before recording")->capture_default_str();
+  t->add_option("--tau-u", c.tau_u, "time constant (eps = 1/tau_u); default from the dictionary's stiffness");
+  t->add_option("--temperature", c.temperature, "temperature T")->capture_default_str();
+  t->add_option("--map-steps", c.map_steps, "iterations of map / lca")->capture_default_str();
+  t->add_option("--seed", c.seed, "random seed")->capture_default_str();
+  t->add_option("--threads", c.threads, "threads (0: all cores)")->capture_default_str();
+  t->add_option("--out-mean", a.out_mean, "posterior mean of s, shape (N, K)");
+  t->add_option("--out-active", a.out_active, "posterior P(s != 0), shape (N, K)");
+  t->add_option("--out-samples", a.out_samples, "samples of chain 0 of each point, shape (T, N, K)");
+  t->add_flag("--quiet", a.quiet, "no progress bar");
+}
+
+int run_infer(InferArgs& a) {
+  require(!a.model_dir.empty() || !a.dictionary.empty(), "infer needs a model: pass --model RUN_DIR or --dictionary A.npy.");
+  Model model;
+  if (!a.model_dir.empty()) {
+    model = run::load_model(a.model_dir);
+  } else {
+    model.A = io::read_npy_rows(a.dictionary);  // (K, D) rows are the elements: A is D×K
+    model.prior = Prior::make(Prior::kind_from_name(a.prior), a.lambda, a.pi);
+    model.sigma = a.sigma;
+  }
+  const Matrix X = io::read_npy_rows(a.data, static_cast<std::size_t>(model.D()));
+  a.config.keep_samples = !a.out_samples.empty();
+  cli::ProgressBar bar("infer " + a.config.method);
+  run::InferCallbacks cb;
+  if (!a.quiet) cb.on_progress = [&](std::uint64_t done, std::uint64_t total) { bar.update(done, total); };
+  const run::InferResult r = run::infer(model, X, a.config, cb);
+  if (!a.quiet) bar.finish();
+  if (!a.out_mean.empty()) io::write_npy_rows(a.out_mean, r.mean);
+  if (!a.out_active.empty()) io::write_npy_rows(a.out_active, r.active);
+  if (!a.out_samples.empty()) {
+    const auto T = r.samples.size();
+    std::vector<double> flat;
+    flat.reserve(T * static_cast<std::size_t>(r.mean.size()));
+    for (const Matrix& s : r.samples) flat.insert(flat.end(), s.data(), s.data() + s.size());
+    io::write_npy(a.out_samples, flat.data(), {T, static_cast<std::size_t>(X.cols()), static_cast<std::size_t>(model.K())});
+  }
+  std::printf("%s on %lld points (K %lld) in %.2f s", a.config.method.c_str(), static_cast<long long>(X.cols()),
+              static_cast<long long>(model.K()), r.elapsed_s);
+  if (a.config.method == "langevin" || a.config.method == "mala")
+    std::printf("; tau_u %.1f, stiffness eps*L %.3f%s", r.tau_u, r.stiffness,
+                a.config.method == "mala" ? (", acceptance " + std::to_string(r.acceptance)).c_str() : "");
+  std::printf("\nmean fraction active %.4f\n", r.active.mean());
+  return 0;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  CLI::App app{"lsc: Langevin sparse coding — sample the posterior of sparse codes and learn the dictionary and prior."};
+  app.require_subcommand(1);
+  app.set_version_flag("--version", std::string("lsc ") + LSC_VERSION);
+  GenerateArgs gen;
+  TrainArgs train;
+  InferArgs infer;
+  add_generate(app, gen);
+  add_train(app, train);
+  add_infer(app, infer);
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    return app.exit(e);
+  }
+  try {
+    if (app.got_subcommand("generate")) return run_generate(gen);
+    if (app.got_subcommand("train")) return run_train(train);
+    if (app.got_subcommand("infer")) return run_infer(infer);
+  } catch (const Error& e) {
+    std::fprintf(stderr, "lsc: error: %s\n", e.what());
+    return 2;
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "lsc: internal error: %s\n", e.what());
+    return 3;
+  }
+  return 1;
+}

@@ -1,0 +1,31 @@
+#pragma once
+// Where the learners' batches come from. A batch is a pure function of its index, so a run is
+// reproducible and can be resumed at any batch.
+#include <cstdint>
+
+#include "lsc/core/types.hpp"
+
+namespace lsc {
+
+class BatchSource {
+ public:
+  virtual ~BatchSource() = default;
+  virtual Index dim() const = 0;
+  // Fills X (D×n) with batch number `index`.
+  virtual void batch(std::uint64_t index, Index n, Matrix& X) const = 0;
+};
+
+// Batches drawn uniformly with replacement from the columns of a fixed data matrix.
+class ArraySource final : public BatchSource {
+ public:
+  ArraySource(Matrix data, std::uint64_t seed);
+  Index dim() const override { return data_.rows(); }
+  void batch(std::uint64_t index, Index n, Matrix& X) const override;
+  const Matrix& data() const { return data_; }
+
+ private:
+  Matrix data_;
+  std::uint64_t seed_;
+};
+
+}  // namespace lsc

@@ -1,0 +1,52 @@
+#pragma once
+// Outputs are written to a temporary sibling of the target and renamed onto it only once they
+// are complete, so an error or a crash never leaves a truncated file where a whole one is
+// expected, and an existing target stays intact until the replacement is durable.
+#include <cstddef>
+#include <cstdio>
+#include <filesystem>
+#include <memory>
+#include <ostream>
+#include <string_view>
+
+namespace lsc::io {
+
+class AtomicFile {
+ public:
+  // Creates `.<name>.tmp.<pid>.<random>` next to target; throws lsc::Error if the directory is
+  // missing or not writable, or if target names a directory.
+  explicit AtomicFile(std::filesystem::path target);
+  // Removes the temporary file unless commit() succeeded.
+  ~AtomicFile();
+  AtomicFile(const AtomicFile&) = delete;
+  AtomicFile& operator=(const AtomicFile&) = delete;
+
+  void write(const void* data, std::size_t size);
+  void write(std::string_view bytes) { write(bytes.data(), bytes.size()); }
+  // Text view of the same file; failures surface at commit().
+  std::ostream& stream();
+  // For C libraries (libpng) that write through stdio; do not fclose it.
+  std::FILE* file();
+
+  // Flushes, fsyncs and renames onto the target; afterwards nothing more may be written.
+  void commit();
+
+  const std::filesystem::path& target() const { return target_; }
+  const std::filesystem::path& temp_path() const { return temp_; }
+
+ private:
+  class StreamBuf;
+  void require_open() const;
+
+  std::filesystem::path target_;
+  std::filesystem::path temp_;
+  std::FILE* file_ = nullptr;
+  std::unique_ptr<StreamBuf> buf_;
+  std::unique_ptr<std::ostream> stream_;
+  bool committed_ = false;
+};
+
+// Replaces path with bytes through an AtomicFile.
+void write_file_atomic(const std::filesystem::path& path, std::string_view bytes);
+
+}  // namespace lsc::io

@@ -1,0 +1,81 @@
+#pragma once
+// A dictionary learner advances the model by one dictionary update per step(). The concrete
+// learners differ only in how the coefficients are obtained: a MAP solver run to convergence
+// on every batch (DSC, LCA: Alg. 1), or coefficient dynamics that evolve at the same time as
+// the dictionary (SSC: Alg. 2; LSC and L0-LSC: eq. 2.29-2.31, 3.9-3.13).
+#include <cstdint>
+#include <memory>
+
+#include "lsc/data/batch_source.hpp"
+#include "lsc/learn/parameter_learning.hpp"
+#include "lsc/model/model.hpp"
+#include "lsc/sampler/dynamics.hpp"
+#include "lsc/solver/map_solver.hpp"
+
+namespace lsc {
+
+struct LearnerOptions {
+  Index batch = 100;           // N, data points (and chains) per batch
+  Real tau_A = 1000;           // τ_A: ΔA = −(1/τ_A) · batch mean of ∂E/∂A (eq. 2.26, 3.11)
+  std::uint64_t tau_x = 500;   // steps a batch is held (simultaneous learners only)
+  bool normalize = false;      // unit-norm columns after each update (eq. 2.15; DSC, LCA, SSC)
+  ParameterRates parameters;   // π, σ, λ learning (sampling learners only)
+};
+
+// Summary of the most recent step, for metrics.
+struct StepStats {
+  Real reconstruction_error = 0;  // mean over the batch of ‖x − A s‖² / D
+  Real active_fraction = 0;       // fraction of coefficients with s ≠ 0
+};
+
+class Learner {
+ public:
+  virtual ~Learner() = default;
+  virtual void step() = 0;
+  virtual StepStats stats() const = 0;
+  const Model& model() const { return model_; }
+  std::uint64_t steps_taken() const { return step_; }
+
+ protected:
+  Learner(Model model, const BatchSource& source, LearnerOptions options);
+  // The dictionary update shared by all learners: A ← A − (1/τ_A)(A s − x)sᵀ/(N σ²).
+  void update_dictionary(const Matrix& R, const Matrix& S);
+  static StepStats stats_of(const Matrix& R, const Matrix& S);
+
+  Model model_;
+  const BatchSource& source_;
+  LearnerOptions options_;
+  std::uint64_t step_ = 0;
+  Matrix X_;
+};
+
+// DSC and LCA (Alg. 1): a fresh batch each step, MAP coefficients from zero, one update of A.
+class NestedLearner final : public Learner {
+ public:
+  NestedLearner(Model model, const BatchSource& source, LearnerOptions options,
+                std::unique_ptr<MapSolver> solver);
+  void step() override;
+  StepStats stats() const override { return stats_; }
+
+ private:
+  std::unique_ptr<MapSolver> solver_;
+  Matrix S_, R_;
+  StepStats stats_;
+};
+
+// SSC, LSC and L0-LSC: coefficients and dictionary take one Euler step together at every time
+// step; the batch changes every τ_X steps while the chains continue (they are never reset).
+class SimultaneousLearner final : public Learner {
+ public:
+  SimultaneousLearner(Model model, const BatchSource& source, LearnerOptions options,
+                      std::unique_ptr<CoefficientDynamics> dynamics, std::uint64_t first_chain = 0);
+  void step() override;
+  StepStats stats() const override { return stats_of(dynamics_->eval().R, dynamics_->eval().S); }
+  const ChainState& chains() const { return chains_; }
+
+ private:
+  std::unique_ptr<CoefficientDynamics> dynamics_;
+  ChainState chains_;
+};
+
+}  // namespace lsc

@@ -1,0 +1,46 @@
+#pragma once
+// The inference service: posterior summaries of s for each data point under a fixed model.
+#include <cstdint>
+#include <functional>
+#include <string>
+#include <vector>
+
+#include "lsc/model/model.hpp"
+
+namespace lsc::run {
+
+std::vector<std::string> infer_methods();  // map, lca, langevin, mala
+
+struct InferConfig {
+  std::string method = "langevin";
+  Index chains = 4;               // chains per data point
+  std::uint64_t samples = 1000;   // recorded steps per chain
+  std::uint64_t burn_in = 1000;   // steps discarded first
+  Real tau_u = 0;                 // 0: chosen from the dictionary's stiffness (see infer.cpp)
+  Real temperature = 1.0;
+  int map_steps = 500;            // iterations of map / lca
+  std::uint64_t seed = 0;
+  bool keep_samples = false;      // record chain 0's trajectory of every data point
+  Index block = 0;                // data points processed together (0: automatic)
+  int threads = 0;
+};
+
+struct InferResult {
+  Matrix mean;                  // K×N posterior mean of s (the MAP for map / lca)
+  Matrix active;                // K×N P(s ≠ 0 | x) (0/1 for map / lca)
+  std::vector<Matrix> samples;  // samples[t] is K×N, when keep_samples
+  Real tau_u = 0;               // the time constant used
+  Real stiffness = 0;           // ε·max eig(AᵀA)/σ²: Euler-Maruyama's bias grows with it
+  Real acceptance = 1;          // MALA acceptance rate
+  double elapsed_s = 0;
+};
+
+struct InferCallbacks {
+  std::function<void(std::uint64_t done, std::uint64_t total)> on_progress;  // in data points
+};
+
+// X is D×N. Throws Error for a bad configuration, mismatched shapes or non-finite data.
+InferResult infer(const Model& model, const Matrix& X, const InferConfig& config,
+                  const InferCallbacks& cb = {});
+
+}  // namespace lsc::run

@@ -1,0 +1,27 @@
+#pragma once
+// A run folder is what a training run leaves for people and for later commands:
+//   dictionary.npy  (K, D): one element per row (scikit-learn's components_ convention)
+//   model.json      D, K, method, prior and its parameters (λ, π, u0), σ, seed, steps, version
+//   metrics.csv     step, elapsed_s, reconstruction_error, active_fraction, pi, sigma, lambda, mean_norm
+//   dictionary.png  the elements as a mosaic, each scaled to its own range
+// Every file is written atomically.
+#include <filesystem>
+#include <string>
+
+#include "lsc/run/train.hpp"
+
+namespace lsc::run {
+
+struct RunInfo {
+  std::string data;  // where the data came from ("bars" or a path)
+};
+
+void save_run(const std::filesystem::path& dir, const TrainResult& result, const RunInfo& info);
+
+// The model of a run folder; throws Error naming the file if anything is missing or malformed.
+Model load_model(const std::filesystem::path& dir);
+
+// Writes the mosaic of a D×K dictionary: square patches when D is a square, else one row each.
+void save_mosaic(const std::filesystem::path& file, const Matrix& A, bool sort_by_norm = false);
+
+}  // namespace lsc::run

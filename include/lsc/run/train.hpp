@@ -1,0 +1,71 @@
+#pragma once
+// The training service under every front end (CLI now, Python later): one Config in, a model
+// and its metrics out, progress through callbacks. It knows no files; run_folder.hpp saves.
+#include <cstdint>
+#include <functional>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "lsc/data/bars.hpp"
+#include "lsc/model/model.hpp"
+
+namespace lsc::run {
+
+// The learning methods, registered in one place (CLI, docs and bindings list the same set).
+std::vector<std::string> train_methods();  // dsc, lca, ssc, lsc
+
+struct TrainConfig {
+  std::string method = "lsc";
+  std::optional<PriorKind> prior;  // default: l0 for lsc, l1 for the MAP-based methods
+  Index K = 16;
+  Real pi = 0.3, lambda = 1.0, sigma = 0.5;  // initial (or fixed) model parameters
+  bool learn_pi = false, learn_sigma = false, learn_lambda = false;
+
+  // Time scales, in steps with Δt = 1 (0: the method's documented default, see defaults()).
+  std::uint64_t steps = 0;     // dictionary updates
+  Index batch = 0;             // data points (= chains) per batch
+  Real tau_u = 0;              // coefficient time constant: ε = 1/τ_u (LSC, SSC)
+  Real tau_A = 0;              // dictionary time constant, on batch means
+  std::uint64_t tau_x = 0;     // steps a batch is held (LSC, SSC)
+  Real tau_u0 = 0, tau_sigma = 0, tau_lambda = 0;  // parameter time constants, on batch means
+  int inner_steps = 0;         // MAP iterations per batch (DSC, LCA)
+  bool mala = false;           // Metropolis-adjusted coefficient steps (LSC)
+  Real temperature = 1.0;
+  std::optional<bool> normalize;  // default: on for dsc/lca/ssc, off for lsc
+
+  std::uint64_t seed = 0;
+  std::uint64_t metrics_every = 0;  // steps per metrics row (0: about 200 rows)
+  int threads = 0;                  // 0: all cores
+};
+
+// The values TrainConfig's zeros stand for, for a method and prior: the single source of the
+// documented defaults (docs/parameters.md).
+TrainConfig resolve_defaults(TrainConfig config, Index D);
+
+struct MetricsRow {
+  std::uint64_t step = 0;
+  double elapsed_s = 0;
+  Real reconstruction_error = 0;  // mean ‖x − A s‖²/D over the rows' window
+  Real active_fraction = 0;       // mean fraction of s ≠ 0 over the window
+  Real pi = 0, sigma = 0, lambda = 0;
+  Real mean_norm = 0;             // mean ‖A_k‖
+};
+
+struct TrainCallbacks {
+  std::function<void(const MetricsRow&, std::uint64_t total_steps)> on_metrics;
+  std::function<bool()> should_stop;  // polled every step; true ends training early
+};
+
+struct TrainResult {
+  Model model;
+  TrainConfig config;  // with defaults resolved
+  std::vector<MetricsRow> metrics;
+  double elapsed_s = 0;
+  bool stopped_early = false;
+};
+
+// Trains on an explicit data source (D must match the source).
+TrainResult train(const TrainConfig& config, const BatchSource& data, const TrainCallbacks& cb = {});
+
+}  // namespace lsc::run

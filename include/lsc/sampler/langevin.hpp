@@ -1,0 +1,41 @@
+#pragma once
+// Langevin dynamics of the coefficients (eq. 2.29 for smooth priors, eq. 3.9 for the L0 and
+// nonnegative priors through u), discretized by Euler-Maruyama:
+//   u ← u − ε ∂E/∂u + √(2 T ε) ξ,   ε = Δt/τ_u,
+// or, with `metropolis`, as the proposal of a Metropolis-adjusted Langevin step (MALA), which
+// targets exp(−E/T) exactly at any ε. Euler-Maruyama is biased when ε·‖A_k‖²/σ² is not small
+// (science.md); MALA removes that bias at the cost of two more matrix products per step.
+#include <cstdint>
+
+#include "lsc/core/rng.hpp"
+#include "lsc/sampler/dynamics.hpp"
+
+namespace lsc {
+
+struct LangevinOptions {
+  Real eps = 0.05;          // Δt/τ_u
+  Real temperature = 1.0;   // T of eq. 2.27; T = 1 samples the posterior
+  bool metropolis = false;  // MALA accept/reject per chain
+};
+
+class LangevinSampler final : public CoefficientDynamics {
+ public:
+  LangevinSampler(std::uint64_t seed, LangevinOptions options);
+  void step(const Model& model, const Matrix& X, ChainState& chains) override;
+  const EnergyEval& eval() const override { return eval_; }
+  const LangevinOptions& options() const { return options_; }
+
+ private:
+  void euler_step(const Model& model, ChainState& chains);
+  void metropolis_step(const Model& model, const Matrix& X, ChainState& chains);
+
+  Philox rng_;
+  LangevinOptions options_;
+  EnergyEval eval_, proposal_eval_;
+  Matrix grad_, proposal_, proposal_grad_;
+};
+
+// Throws Error with a sentence naming the step and what to change if U is not finite.
+void check_finite_chains(const Model& model, const Matrix& U, std::uint64_t step, Real eps);
+
+}  // namespace lsc

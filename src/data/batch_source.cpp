@@ -1,0 +1,23 @@
+#include "lsc/data/batch_source.hpp"
+
+#include "lsc/core/error.hpp"
+#include "lsc/core/rng.hpp"
+
+namespace lsc {
+
+ArraySource::ArraySource(Matrix data, std::uint64_t seed) : data_(std::move(data)), seed_(seed) {
+  require(data_.cols() > 0 && data_.rows() > 0, "the data set is empty; pass an array of shape (N, D) with N, D >= 1.");
+}
+
+void ArraySource::batch(std::uint64_t index, Index n, Matrix& X) const {
+  const Philox rng(seed_);
+  X.resize(data_.rows(), n);
+  const auto total = static_cast<std::uint64_t>(data_.cols());
+  for (Index j = 0; j < n; ++j) {
+    // A 32-bit word modulo N is uniform enough for N ≪ 2^32 (bias < N / 2^32).
+    const std::uint32_t w = rng.words(Purpose::batch, index, static_cast<std::uint64_t>(j), 0)[0];
+    X.col(j) = data_.col(static_cast<Index>(w % total));
+  }
+}
+
+}  // namespace lsc

@@ -1,0 +1,71 @@
+#include "lsc/learn/learner.hpp"
+
+#include "lsc/core/error.hpp"
+
+namespace lsc {
+
+Learner::Learner(Model model, const BatchSource& source, LearnerOptions options)
+    : model_(std::move(model)), source_(source), options_(options) {
+  model_.validate();
+  require(source.dim() == model_.D(), "the data have " + std::to_string(source.dim()) +
+                                          " features per point but the dictionary has D = " +
+                                          std::to_string(model_.D()) + " rows; use data and dictionary of the same dimension.");
+  require(options_.batch > 0, "the batch size must be at least 1; pass e.g. --batch 100.");
+  require(options_.tau_A > 0, "tau_A must be positive; pass e.g. --tau-A 1000.");
+  require(options_.tau_x > 0, "tau_x must be at least 1 step; pass e.g. --tau-x 500.");
+}
+
+void Learner::update_dictionary(const Matrix& R, const Matrix& S) {
+  const Real rate = 1.0 / (options_.tau_A * Real(S.cols()) * model_.sigma * model_.sigma);
+  model_.A.noalias() -= rate * (R * S.transpose());
+  if (options_.normalize) normalize_columns(model_.A);
+  require(model_.A.allFinite(),
+          "the dictionary diverged (non-finite values) at step " + std::to_string(step_) +
+              "; increase --tau-A (a slower dictionary) or --tau-u (a smaller coefficient step).");
+}
+
+StepStats Learner::stats_of(const Matrix& R, const Matrix& S) {
+  StepStats s;
+  s.reconstruction_error = R.squaredNorm() / Real(R.rows() * R.cols());
+  s.active_fraction = Real((S.array() != 0).count()) / Real(S.size());
+  return s;
+}
+
+NestedLearner::NestedLearner(Model model, const BatchSource& source, LearnerOptions options,
+                             std::unique_ptr<MapSolver> solver)
+    : Learner(std::move(model), source, options), solver_(std::move(solver)) {
+  require(!options_.parameters.any(),
+          "learning pi, sigma or lambda needs posterior samples, which MAP methods do not give; use --method lsc.");
+}
+
+void NestedLearner::step() {
+  source_.batch(step_, options_.batch, X_);
+  S_.setZero(model_.K(), options_.batch);
+  solver_->solve(model_, X_, S_);
+  R_.noalias() = model_.A * S_;
+  R_ -= X_;
+  stats_ = stats_of(R_, S_);
+  update_dictionary(R_, S_);
+  ++step_;
+}
+
+SimultaneousLearner::SimultaneousLearner(Model model, const BatchSource& source,
+                                         LearnerOptions options,
+                                         std::unique_ptr<CoefficientDynamics> dynamics,
+                                         std::uint64_t first_chain)
+    : Learner(std::move(model), source, options),
+      dynamics_(std::move(dynamics)),
+      chains_(ChainState::zeros(model_.K(), options_.batch, first_chain)) {}
+
+void SimultaneousLearner::step() {
+  if (step_ % options_.tau_x == 0) source_.batch(step_ / options_.tau_x, options_.batch, X_);
+  dynamics_->step(model_, X_, chains_);
+  const EnergyEval& eval = dynamics_->eval();
+  // Both updates read the state at the start of the step (simultaneous Euler): the dictionary
+  // update uses the old σ, the parameter update reads only `eval`.
+  update_dictionary(eval.R, eval.S);
+  learn_parameters(model_, eval, options_.parameters);
+  ++step_;
+}
+
+}  // namespace lsc

@@ -1,0 +1,32 @@
+#include "lsc/model/model.hpp"
+
+#include <cmath>
+#include <string>
+
+#include <Eigen/Eigenvalues>
+
+#include "lsc/core/error.hpp"
+
+namespace lsc {
+
+void Model::validate() const {
+  require(A.rows() > 0 && A.cols() > 0, "the dictionary is empty; K and D must be at least 1.");
+  require(A.allFinite(), "the dictionary contains NaN or infinite values; check the dictionary file.");
+  require(std::isfinite(sigma) && sigma > 0,
+          "sigma must be a positive number (got " + std::to_string(sigma) + "); pass e.g. --sigma 0.5.");
+}
+
+Real lipschitz_constant(const Model& model) {
+  const Matrix gram = model.A.transpose() * model.A;
+  const Eigen::SelfAdjointEigenSolver<Matrix> eig(gram, Eigen::EigenvaluesOnly);
+  return eig.eigenvalues().maxCoeff() / (model.sigma * model.sigma);
+}
+
+void normalize_columns(Matrix& A) {
+  for (Index k = 0; k < A.cols(); ++k) {
+    const Real n = A.col(k).norm();
+    if (n > 0) A.col(k) /= n;
+  }
+}
+
+}  // namespace lsc

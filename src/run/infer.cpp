@@ -1,0 +1,133 @@
+#include "lsc/run/infer.hpp"
+
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+#include <sstream>
+
+#include "lsc/core/error.hpp"
+#include "lsc/core/parallel.hpp"
+#include "lsc/sampler/langevin.hpp"
+#include "lsc/solver/lca.hpp"
+#include "lsc/solver/proximal_gradient.hpp"
+
+namespace lsc::run {
+
+std::vector<std::string> infer_methods() { return {"map", "lca", "langevin", "mala"}; }
+
+namespace {
+
+// Default step: ε·L = 0.05 for Euler-Maruyama, whose bias grows with ε·L (science.md: the
+// K = 2 case is off by 0.013 in P(s₂ > 0) at ε·L ≈ 0.2); MALA is exact at any ε and mixes
+// faster with larger steps, so it takes ε·L = 0.5.
+Real default_tau_u(const std::string& method, Real L) {
+  const Real target = method == "mala" ? 0.5 : 0.05;
+  return std::max(L / target, 1.0);
+}
+
+void infer_map(const Model& model, const Matrix& X, const InferConfig& c, InferResult& out) {
+  out.mean = Matrix::Zero(model.K(), X.cols());
+  if (c.method == "map") {
+    ProximalGradientOptions o;
+    o.steps = c.map_steps;
+    ProximalGradient(o).solve(model, X, out.mean);
+  } else {
+    LcaOptions o;
+    o.steps = c.map_steps;
+    Lca(o).solve(model, X, out.mean);
+  }
+  out.active = (out.mean.array() != 0).cast<Real>();
+}
+
+void infer_sampling(const Model& model, const Matrix& X, const InferConfig& c, InferResult& out,
+                    const InferCallbacks& cb) {
+  const Index K = model.K(), D = model.D(), N = X.cols(), C = c.chains;
+  const Real L = lipschitz_constant(model);
+  out.tau_u = c.tau_u > 0 ? c.tau_u : default_tau_u(c.method, L);
+  const Real eps = 1.0 / out.tau_u;
+  out.stiffness = eps * L;
+  if (c.method == "langevin" && out.stiffness >= 1.0) {
+    std::ostringstream msg;
+    msg << "the step size 1/tau_u = " << eps << " makes Euler-Maruyama unstable for this dictionary"
+        << " (stiffness eps*max eig(A^T A)/sigma^2 = " << out.stiffness
+        << " >= 1); pass --tau-u " << std::ceil(L / 0.05) << " or more, or use --method mala.";
+    throw Error(msg.str());
+  }
+  LangevinSampler sampler(c.seed, {eps, c.temperature, c.method == "mala"});
+  out.mean = Matrix::Zero(K, N);
+  out.active = Matrix::Zero(K, N);
+  if (c.keep_samples) out.samples.assign(c.samples, Matrix::Zero(K, N));
+
+  // Blocks of data points keep memory bounded; chain ids are global (n·C + c), so the
+  // result does not depend on the block size.
+  const Index block = c.block > 0 ? c.block : std::max<Index>(1, 8192 / C);
+  std::uint64_t proposed = 0, accepted = 0;
+  Matrix Xrep, sum, nonzero;
+  for (Index first = 0; first < N; first += block) {
+    const Index n = std::min(block, N - first);
+    Xrep.resize(D, n * C);
+    for (Index p = 0; p < n; ++p)
+      for (Index ch = 0; ch < C; ++ch) Xrep.col(p * C + ch) = X.col(first + p);
+    ChainState chains = ChainState::zeros(K, n * C, static_cast<std::uint64_t>(first * C));
+    for (std::uint64_t t = 0; t < c.burn_in; ++t) sampler.step(model, Xrep, chains);
+    sum.setZero(K, n * C);
+    nonzero.setZero(K, n * C);
+    Matrix S(K, n * C);
+    visit_prior(model.prior, [&](const auto& ops) {
+      for (std::uint64_t t = 0; t < c.samples; ++t) {
+        sampler.step(model, Xrep, chains);
+        for_each_column(n * C, [&](Index j) {
+          for (Index k = 0; k < K; ++k) {
+            const Real s = ops.s(chains.U(k, j));
+            S(k, j) = s;
+            sum(k, j) += s;
+            nonzero(k, j) += s != 0;
+          }
+        });
+        if (c.keep_samples)
+          for (Index p = 0; p < n; ++p) out.samples[t].col(first + p) = S.col(p * C);
+      }
+    });
+    const Real scale = 1.0 / (Real(C) * Real(c.samples));
+    for (Index p = 0; p < n; ++p) {
+      out.mean.col(first + p) = scale * sum.middleCols(p * C, C).rowwise().sum();
+      out.active.col(first + p) = scale * nonzero.middleCols(p * C, C).rowwise().sum();
+    }
+    proposed += chains.proposed;
+    accepted += chains.accepted;
+    if (cb.on_progress) cb.on_progress(static_cast<std::uint64_t>(first + n), static_cast<std::uint64_t>(N));
+  }
+  out.acceptance = proposed ? Real(accepted) / Real(proposed) : 1.0;
+}
+
+}  // namespace
+
+InferResult infer(const Model& model, const Matrix& X, const InferConfig& c, const InferCallbacks& cb) {
+  const auto methods = infer_methods();
+  require(std::find(methods.begin(), methods.end(), c.method) != methods.end(),
+          "unknown inference method '" + c.method + "'; choose one of map, lca, langevin, mala.");
+  model.validate();
+  require(X.rows() == model.D(), "the data have " + std::to_string(X.rows()) +
+                                     " features per point but the dictionary has D = " +
+                                     std::to_string(model.D()) + "; pass data of shape (N, " +
+                                     std::to_string(model.D()) + ").");
+  require(X.allFinite(), "the data contain NaN or infinite values; remove or impute them first.");
+  const bool sampling = c.method == "langevin" || c.method == "mala";
+  if (sampling) {
+    require(c.chains > 0, "--chains must be at least 1.");
+    require(c.samples > 0, "--samples must be at least 1.");
+  } else {
+    require(!c.keep_samples, "--out-samples needs a sampling method; use --method langevin or mala.");
+  }
+  set_threads(c.threads);
+  InferResult out;
+  const auto start = std::chrono::steady_clock::now();
+  if (sampling)
+    infer_sampling(model, X, c, out, cb);
+  else
+    infer_map(model, X, c, out);
+  out.elapsed_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  return out;
+}
+
+}  // namespace lsc::run

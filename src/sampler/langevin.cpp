@@ -1,0 +1,97 @@
+#include "lsc/sampler/langevin.hpp"
+
+#include <cmath>
+#include <sstream>
+#include <vector>
+
+#include "lsc/core/error.hpp"
+#include "lsc/core/parallel.hpp"
+
+namespace lsc {
+
+LangevinSampler::LangevinSampler(std::uint64_t seed, LangevinOptions options)
+    : rng_(seed), options_(options) {
+  require(std::isfinite(options.eps) && options.eps > 0,
+          "the Langevin step size eps = dt/tau_u must be positive; pass a positive --tau-u.");
+  require(std::isfinite(options.temperature) && options.temperature >= 0,
+          "the temperature T must be zero or positive; pass e.g. --temperature 1.");
+}
+
+void LangevinSampler::step(const Model& model, const Matrix& X, ChainState& chains) {
+  evaluate(model, chains.U, X, eval_, options_.metropolis);
+  if (options_.metropolis)
+    metropolis_step(model, X, chains);
+  else
+    euler_step(model, chains);
+  ++chains.step;
+  check_finite_chains(model, chains.U, chains.step, options_.eps);
+}
+
+void LangevinSampler::euler_step(const Model& model, ChainState& chains) {
+  const Index K = chains.U.rows();
+  const Real eps = options_.eps;
+  const Real noise = std::sqrt(2 * options_.temperature * eps);
+  visit_prior(model.prior, [&](const auto& ops) {
+    for_each_column(chains.U.cols(), [&](Index j) {
+      std::vector<Real> z(static_cast<std::size_t>(K));
+      rng_.normals(Purpose::langevin_noise, chains.step, chains.chain[j], z.data(), K);
+      Real* u = chains.U.col(j).data();
+      const Real* g = eval_.G.col(j).data();
+      for (Index k = 0; k < K; ++k) {
+        const Real dE = ops.ds_du(u[k]) * g[k] + ops.dcost(u[k]);  // eq. 3.9
+        u[k] += -eps * dE + noise * z[k];
+      }
+    });
+  });
+}
+
+void LangevinSampler::metropolis_step(const Model& model, const Matrix& X, ChainState& chains) {
+  const Index K = chains.U.rows(), N = chains.U.cols();
+  const Real eps = options_.eps, T = options_.temperature;
+  require(T > 0, "MALA needs a positive temperature; use --temperature 1 or Euler-Maruyama.");
+  const Real noise = std::sqrt(2 * T * eps);
+  gradient_u(model, chains.U, eval_, grad_);
+  proposal_.resize(K, N);
+  for_each_column(N, [&](Index j) {
+    std::vector<Real> z(static_cast<std::size_t>(K));
+    rng_.normals(Purpose::langevin_noise, chains.step, chains.chain[j], z.data(), K);
+    for (Index k = 0; k < K; ++k)
+      proposal_(k, j) = chains.U(k, j) - eps * grad_(k, j) + noise * z[k];
+  });
+  evaluate(model, proposal_, X, proposal_eval_, true);
+  gradient_u(model, proposal_, proposal_eval_, proposal_grad_);
+
+  std::vector<unsigned char> accept(static_cast<std::size_t>(N));
+  for_each_column(N, [&](Index j) {
+    // log q(u | u') − log q(u' | u) for the Gaussian proposal N(u − ε∇E(u), 2Tε I).
+    Real back = 0, forth = 0;
+    for (Index k = 0; k < K; ++k) {
+      const Real d = chains.U(k, j) - proposal_(k, j);
+      const Real b = d + eps * proposal_grad_(k, j);
+      const Real f = -d + eps * grad_(k, j);
+      back += b * b;
+      forth += f * f;
+    }
+    const Real log_alpha = -(proposal_eval_.energy(j) - eval_.energy(j)) / T -
+                           (back - forth) / (4 * T * eps);
+    const Real u = rng_.uniform(Purpose::metropolis, chains.step, chains.chain[j]);
+    accept[static_cast<std::size_t>(j)] = std::log(u) < log_alpha;
+    if (accept[static_cast<std::size_t>(j)]) chains.U.col(j) = proposal_.col(j);
+  });
+  for (unsigned char a : accept) chains.accepted += a;
+  chains.proposed += static_cast<std::uint64_t>(N);
+}
+
+void check_finite_chains(const Model& model, const Matrix& U, std::uint64_t step, Real eps) {
+  if (U.allFinite()) return;
+  const Real stiffness = eps * lipschitz_constant(model);
+  std::ostringstream msg;
+  msg << "the coefficient dynamics diverged at step " << step
+      << " (non-finite values): the step size dt/tau_u = " << eps
+      << " times the stiffness max eig(A^T A)/sigma^2 is " << stiffness
+      << ", which must stay well below 2; increase --tau-u (e.g. to "
+      << std::ceil(2 * stiffness / eps) << " or more) or decrease the dictionary's scale.";
+  throw Error(msg.str());
+}
+
+}  // namespace lsc
