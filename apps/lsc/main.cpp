@@ -71,7 +71,7 @@ int run_generate(const GenerateArgs& a) {
 // ---- lsc train ---------------------------------------------------------------------------
 struct TrainArgs {
   run::TrainConfig config;
-  std::string data = "bars", prior, out;
+  std::string data = "bars", prior, out, init_dictionary;
   BarsOptions bars;
   bool no_normalize = false, normalize = false, quiet = false;
 };
@@ -96,11 +96,13 @@ void add_train(CLI::App& app, TrainArgs& a) {
   t->add_option("--tau-u", c.tau_u, "coefficient time constant in steps (eps = 1/tau_u)");
   t->add_option("--tau-A", c.tau_A, "dictionary time constant in steps, on batch means");
   t->add_option("--tau-x", c.tau_x, "steps each batch is held (lsc, ssc)");
+  t->add_option("--hold-burn-in", c.hold_burn_in, "steps after each batch switch in which the chains re-equilibrate and nothing is learned (lsc; default tau_x/2)");
   t->add_option("--tau-u0", c.tau_u0, "time constant of u0 (pi) learning");
   t->add_option("--tau-sigma", c.tau_sigma, "time constant of sigma learning");
   t->add_option("--tau-lambda", c.tau_lambda, "time constant of lambda learning");
   t->add_option("--inner-steps", c.inner_steps, "MAP iterations per batch (dsc, lca)");
-  t->add_flag("--mala", c.mala, "Metropolis-adjusted coefficient steps (lsc): no discretization bias");
+  t->add_option("--sampler", c.sampler, "lsc coefficient steps: mala (Metropolis-adjusted, no discretization bias; default) or euler (the paper's Euler-Maruyama)")
+      ->check(CLI::IsMember({"mala", "euler"}));
   t->add_option("--temperature", c.temperature, "temperature T of the Langevin noise")->capture_default_str();
   t->add_flag("--normalize", a.normalize, "normalize dictionary columns after each update");
   t->add_flag("--no-normalize", a.no_normalize, "never normalize dictionary columns");
@@ -111,6 +113,7 @@ void add_train(CLI::App& app, TrainArgs& a) {
   t->add_option("--bars-lambda", a.bars.lambda, "lambda of the generated bars data")->capture_default_str();
   t->add_option("--bars-sigma", a.bars.sigma, "sigma of the generated bars data")->capture_default_str();
   t->add_option("--bars-pixel", a.bars.pixel, "lit pixel value of the bars (default unit-norm bars)");
+  t->add_option("--init-dictionary", a.init_dictionary, "start from this dictionary, shape (K, D)");
   t->add_flag("--quiet", a.quiet, "no progress bar");
   t->add_option("--out", a.out, "run folder to write")->required();
 }
@@ -132,6 +135,7 @@ int run_train(TrainArgs& a) {
   } else {
     source = std::make_unique<ArraySource>(io::read_npy_rows(a.data), c.seed);
   }
+  if (!a.init_dictionary.empty()) c.initial_dictionary = io::read_npy_rows(a.init_dictionary);
   // Fail on a bad configuration before any work or output.
   c = run::resolve_defaults(c, source->dim());
 
@@ -157,7 +161,10 @@ int run_train(TrainArgs& a) {
               m.prior.pi, m.prior.lambda, m.sigma, last.mean_norm, last.reconstruction_error, last.active_fraction);
   nlohmann::json summary = {{"method", c.method}, {"prior", m.prior.name()}, {"pi", m.prior.pi},
                             {"lambda", m.prior.lambda}, {"sigma", m.sigma}, {"elapsed_s", result.elapsed_s},
-                            {"steps", last.step}};
+                            {"steps", last.step}, {"acceptance", result.acceptance}};
+  if (c.sampler == "mala")
+    std::printf("MALA acceptance %.3f%s\n", result.acceptance,
+                result.acceptance < 0.2 ? " (low: the chains barely move; increase --tau-u)" : "");
   if (truth) {
     const std::vector<Real> best = best_abs_cosine(*truth, m.A);
     int recovered = 0;

@@ -17,7 +17,10 @@ void set_threads(int n) {
   if (n <= 0) n = 1;
   g_threads = n;
   omp_set_num_threads(n);
-  openblas_set_num_threads(n);
+  // OpenBLAS runs single-threaded: its pthreads spin while the OpenMP loops run (and vice
+  // versa), which made two threads sixty times slower than one on the bars. Products are
+  // parallelized by the column loops instead (see issue 5 for the fused step).
+  openblas_set_num_threads(1);
 }
 
 int threads() { return g_threads > 0 ? g_threads : omp_get_max_threads(); }

@@ -13,6 +13,8 @@ Learner::Learner(Model model, const BatchSource& source, LearnerOptions options)
   require(options_.batch > 0, "the batch size must be at least 1; pass e.g. --batch 100.");
   require(options_.tau_A > 0, "tau_A must be positive; pass e.g. --tau-A 1000.");
   require(options_.tau_x > 0, "tau_x must be at least 1 step; pass e.g. --tau-x 500.");
+  require(options_.hold_burn_in < options_.tau_x,
+          "the burn-in after each batch switch must be shorter than tau_x, or nothing is learned; pass a smaller --hold-burn-in.");
 }
 
 void Learner::update_dictionary(const Matrix& R, const Matrix& S) {
@@ -63,8 +65,10 @@ void SimultaneousLearner::step() {
   const EnergyEval& eval = dynamics_->eval();
   // Both updates read the state at the start of the step (simultaneous Euler): the dictionary
   // update uses the old σ, the parameter update reads only `eval`.
-  update_dictionary(eval.R, eval.S);
-  learn_parameters(model_, eval, options_.parameters);
+  if (step_ % options_.tau_x >= options_.hold_burn_in) {
+    update_dictionary(eval.R, eval.S);
+    learn_parameters(model_, eval, options_.parameters);
+  }
   ++step_;
 }
 

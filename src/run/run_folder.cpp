@@ -31,11 +31,12 @@ json config_json(const TrainConfig& c) {
               {"tau_u", c.tau_u},
               {"tau_A", c.tau_A},
               {"tau_x", c.tau_x},
+              {"hold_burn_in", c.hold_burn_in.value_or(0)},
               {"tau_u0", c.tau_u0},
               {"tau_sigma", c.tau_sigma},
               {"tau_lambda", c.tau_lambda},
               {"inner_steps", c.inner_steps},
-              {"mala", c.mala},
+              {"sampler", c.sampler},
               {"temperature", c.temperature},
               {"normalize", c.normalize.value_or(false)},
               {"seed", c.seed}};

@@ -23,10 +23,11 @@ Matrix chain_averages(CoefficientDynamics& dynamics, const Model& model, const M
                       ChainState& chains, int burn_in, int steps, Index M,
                       const ChainStatistic& stat) {
   for (int i = 0; i < burn_in; ++i) dynamics.step(model, X, chains);
-  Matrix acc = Matrix::Zero(M, chains.U.cols());
+  Matrix acc = Matrix::Zero(M, chains.U.cols()), S;
   for (int i = 0; i < steps; ++i) {
     dynamics.step(model, X, chains);
-    stat(coefficients(model.prior, chains.U), acc);
+    S = coefficients(model.prior, chains.U);
+    stat(S, acc);
   }
   return acc / static_cast<Real>(steps);
 }

@@ -6,11 +6,26 @@
 #include <functional>
 #include <vector>
 
+#include "lsc/core/parallel.hpp"
 #include "lsc/model/model.hpp"
 #include "lsc/sampler/chain_state.hpp"
 #include "lsc/sampler/dynamics.hpp"
 
 namespace lsc::test {
+
+// Runs a scope on n threads and restores the previous count. The statistical tests run many
+// small steps, where OpenMP barriers on a shared 2-core machine cost more than the work; their
+// results do not depend on the thread count (checked in test_langevin_exact, Reproducibility).
+class ScopedThreads {
+ public:
+  explicit ScopedThreads(int n) : before_(threads()) { set_threads(n); }
+  ~ScopedThreads() { set_threads(before_); }
+  ScopedThreads(const ScopedThreads&) = delete;
+  ScopedThreads& operator=(const ScopedThreads&) = delete;
+
+ private:
+  int before_;
+};
 
 // Mean of independent values and its standard error sd/√n.
 struct Estimate {

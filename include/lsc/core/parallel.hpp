@@ -12,9 +12,13 @@ namespace lsc {
 void set_threads(int n);
 int threads();
 
+// Below this many columns the loop runs on one thread: a batch of a few hundred chains is
+// done in microseconds, less than an OpenMP barrier costs when another process holds a core.
+inline constexpr Index kParallelMinColumns = 512;
+
 template <class F>
 void for_each_column(Index n, F&& f) {
-#pragma omp parallel for schedule(static)
+#pragma omp parallel for schedule(static) if (n >= kParallelMinColumns)
   for (Index j = 0; j < n; ++j) f(j);
 }
 

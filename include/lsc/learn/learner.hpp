@@ -18,6 +18,10 @@ struct LearnerOptions {
   Index batch = 100;           // N, data points (and chains) per batch
   Real tau_A = 1000;           // τ_A: ΔA = −(1/τ_A) · batch mean of ∂E/∂A (eq. 2.26, 3.11)
   std::uint64_t tau_x = 500;   // steps a batch is held (simultaneous learners only)
+  // Steps at the start of each hold during which the chains re-equilibrate to the new batch
+  // and nothing is learned. Warm-started chains still carry the previous batch's posterior;
+  // learning from them biases A toward smaller norms and π toward fewer active elements.
+  std::uint64_t hold_burn_in = 0;
   bool normalize = false;      // unit-norm columns after each update (eq. 2.15; DSC, LCA, SSC)
   ParameterRates parameters;   // π, σ, λ learning (sampling learners only)
 };
@@ -33,6 +37,8 @@ class Learner {
   virtual ~Learner() = default;
   virtual void step() = 0;
   virtual StepStats stats() const = 0;
+  // Fraction of accepted MALA proposals so far (1 for dynamics without accept/reject).
+  virtual Real acceptance_rate() const { return 1.0; }
   const Model& model() const { return model_; }
   std::uint64_t steps_taken() const { return step_; }
 
@@ -71,6 +77,7 @@ class SimultaneousLearner final : public Learner {
                       std::unique_ptr<CoefficientDynamics> dynamics, std::uint64_t first_chain = 0);
   void step() override;
   StepStats stats() const override { return stats_of(dynamics_->eval().R, dynamics_->eval().S); }
+  Real acceptance_rate() const override { return chains_.acceptance_rate(); }
   const ChainState& chains() const { return chains_; }
 
  private:

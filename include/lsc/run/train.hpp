@@ -28,12 +28,14 @@ struct TrainConfig {
   Real tau_u = 0;              // coefficient time constant: ε = 1/τ_u (LSC, SSC)
   Real tau_A = 0;              // dictionary time constant, on batch means
   std::uint64_t tau_x = 0;     // steps a batch is held (LSC, SSC)
+  std::optional<std::uint64_t> hold_burn_in;  // steps per hold without learning (LSC)
   Real tau_u0 = 0, tau_sigma = 0, tau_lambda = 0;  // parameter time constants, on batch means
   int inner_steps = 0;         // MAP iterations per batch (DSC, LCA)
-  bool mala = false;           // Metropolis-adjusted coefficient steps (LSC)
+  std::string sampler;         // LSC coefficient steps: "mala" (default) or "euler" (the paper's)
   Real temperature = 1.0;
   std::optional<bool> normalize;  // default: on for dsc/lca/ssc, off for lsc
 
+  std::optional<Matrix> initial_dictionary;  // D×K start (default: random Gaussian columns)
   std::uint64_t seed = 0;
   std::uint64_t metrics_every = 0;  // steps per metrics row (0: about 200 rows)
   int threads = 0;                  // 0: all cores
@@ -62,6 +64,7 @@ struct TrainResult {
   TrainConfig config;  // with defaults resolved
   std::vector<MetricsRow> metrics;
   double elapsed_s = 0;
+  Real acceptance = 1;  // MALA acceptance rate over the run
   bool stopped_early = false;
 };
 

@@ -1,0 +1,196 @@
+// End-to-end checks of the lsc command: the bars acceptance runs at default settings, the
+// reproducibility promise, and the one-sentence errors that leave no output behind.
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <iterator>
+#include <limits>
+#include <sstream>
+#include <string>
+
+#include <nlohmann/json.hpp>
+
+#include "lsc/io/npy.hpp"
+
+namespace fs = std::filesystem;
+
+namespace {
+
+struct Result {
+  int status;
+  std::string out, err;
+};
+
+std::string slurp(const fs::path& p) {
+  std::ifstream in(p, std::ios::binary);
+  return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
+}
+
+class Cli : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    dir_ = fs::temp_directory_path() /
+           ("lsc_cli_" + std::string(::testing::UnitTest::GetInstance()->current_test_info()->name()) + "_" +
+            std::to_string(::getpid()));
+    fs::remove_all(dir_);
+    fs::create_directories(dir_);
+  }
+  void TearDown() override { fs::remove_all(dir_); }
+
+  Result lsc(const std::string& args) {
+    const fs::path out = dir_ / "stdout.txt", err = dir_ / "stderr.txt";
+    const std::string cmd = std::string(LSC_BINARY) + " " + args + " > " + out.string() + " 2> " + err.string();
+    const int raw = std::system(cmd.c_str());
+    return {WIFEXITED(raw) ? WEXITSTATUS(raw) : -1, slurp(out), slurp(err)};
+  }
+  nlohmann::json summary(const fs::path& run) { return nlohmann::json::parse(slurp(run / "summary.json")); }
+  // The error contract: non-zero exit, one line on stderr that reads as a sentence.
+  void expect_one_sentence_error(const Result& r, const std::string& must_mention) {
+    EXPECT_NE(r.status, 0);
+    ASSERT_FALSE(r.err.empty());
+    EXPECT_EQ(std::count(r.err.begin(), r.err.end(), '\n'), 1) << r.err;
+    EXPECT_EQ(r.err.rfind("lsc: error: ", 0), 0u) << r.err;
+    EXPECT_EQ(r.err[r.err.size() - 2], '.') << r.err;
+    EXPECT_NE(r.err.find(must_mention), std::string::npos) << r.err;
+  }
+  fs::path dir_;
+};
+
+// §4.1: every method learns the bars at its default settings.
+class BarsRecovery : public Cli, public ::testing::WithParamInterface<const char*> {};
+
+TEST_P(BarsRecovery, RecoversAllSixteenBarsAtDefaults) {
+  const fs::path run = dir_ / "run";
+  const Result r = lsc(std::string("train --data bars --quiet --method ") + GetParam() + " --out " + run.string());
+  ASSERT_EQ(r.status, 0) << r.err;
+  const nlohmann::json s = summary(run);
+  EXPECT_EQ(s["bars_recovered"].get<int>(), 16) << s.dump();
+  for (const auto& c : s["bars_best_abs_cosine"]) EXPECT_GE(c.get<double>(), 0.95);
+  const lsc::io::NpyArray A = lsc::io::read_npy(run / "dictionary.npy");
+  EXPECT_EQ(A.shape, (std::vector<std::size_t>{16, 64}));
+  for (const char* f : {"model.json", "metrics.csv", "dictionary.png"}) EXPECT_TRUE(fs::exists(run / f)) << f;
+  std::cout << GetParam() << ": " << s["elapsed_s"].get<double>() << " s\n";
+}
+
+INSTANTIATE_TEST_SUITE_P(Methods, BarsRecovery, ::testing::Values("dsc", "lca", "ssc", "lsc"));
+
+// Fig. 4b: L0-LSC learns π, started away from the truth.
+TEST_F(Cli, L0LscLearnsPiFromHalf) {
+  const fs::path run = dir_ / "run";
+  const Result r = lsc("train --data bars --quiet --method lsc --prior l0 --learn-pi --pi 0.5 --out " + run.string());
+  ASSERT_EQ(r.status, 0) << r.err;
+  const nlohmann::json s = summary(run);
+  EXPECT_NEAR(s["pi"].get<double>(), 0.3, 0.03) << s.dump();
+  EXPECT_EQ(s["bars_recovered"].get<int>(), 16) << s.dump();
+}
+
+// The reproducibility promise: same seed, same bytes, whatever the thread count.
+TEST_F(Cli, SameSeedIsBitIdenticalWithOneAndTwoThreads) {
+  for (const char* method : {"lsc", "dsc"}) {
+    std::string bytes[2];
+    for (int threads = 1; threads <= 2; ++threads) {
+      const fs::path run = dir_ / ("run" + std::to_string(threads));
+      const Result r = lsc(std::string("train --data bars --quiet --steps 3000 --seed 7 --method ") + method +
+                           " --threads " + std::to_string(threads) + " --out " + run.string());
+      ASSERT_EQ(r.status, 0) << r.err;
+      bytes[threads - 1] = slurp(run / "dictionary.npy");
+    }
+    EXPECT_EQ(bytes[0], bytes[1]) << method;
+    const fs::path other = dir_ / "other";
+    ASSERT_EQ(lsc(std::string("train --data bars --quiet --steps 3000 --seed 8 --method ") + method + " --out " +
+                  other.string()).status, 0);
+    EXPECT_NE(bytes[0], slurp(other / "dictionary.npy")) << method << ": the seed must matter";
+  }
+}
+
+TEST_F(Cli, GenerateWritesDataCoefficientsAndDictionary) {
+  const fs::path X = dir_ / "X.npy", S = dir_ / "S.npy", A = dir_ / "A.npy";
+  const Result r = lsc("generate bars --n 500 --pi 0.3 --lambda 1 --sigma 0.5 --seed 3 --out " + X.string() +
+                       " --coefficients " + S.string() + " --dictionary " + A.string());
+  ASSERT_EQ(r.status, 0) << r.err;
+  const lsc::io::NpyArray x = lsc::io::read_npy(X), s = lsc::io::read_npy(S), a = lsc::io::read_npy(A);
+  EXPECT_EQ(x.shape, (std::vector<std::size_t>{500, 64}));
+  EXPECT_EQ(s.shape, (std::vector<std::size_t>{500, 16}));
+  EXPECT_EQ(a.shape, (std::vector<std::size_t>{16, 64}));
+  // Unit-norm bars by default; the active fraction is binomial(500·16, 0.3): 5 SE ≈ 0.026.
+  for (std::size_t k = 0; k < 16; ++k) {
+    double n2 = 0;
+    for (std::size_t d = 0; d < 64; ++d) n2 += a.data[k * 64 + d] * a.data[k * 64 + d];
+    EXPECT_NEAR(n2, 1.0, 1e-12);
+  }
+  double active = 0;
+  for (double v : s.data) active += v > 0;
+  EXPECT_NEAR(active / double(s.data.size()), 0.3, 5 * std::sqrt(0.3 * 0.7 / double(s.data.size())));
+}
+
+TEST_F(Cli, InferWritesMeanActiveAndSamples) {
+  const fs::path X = dir_ / "X.npy", A = dir_ / "A.npy", M = dir_ / "M.npy", P = dir_ / "P.npy", S = dir_ / "S.npy";
+  ASSERT_EQ(lsc("generate bars --n 20 --seed 1 --out " + X.string() + " --dictionary " + A.string()).status, 0);
+  const Result r = lsc("infer --dictionary " + A.string() + " --prior l0 --pi 0.3 --lambda 1 --sigma 0.5 --data " +
+                       X.string() + " --method mala --chains 2 --samples 50 --burn-in 50 --quiet --out-mean " +
+                       M.string() + " --out-active " + P.string() + " --out-samples " + S.string());
+  ASSERT_EQ(r.status, 0) << r.err;
+  EXPECT_EQ(lsc::io::read_npy(M).shape, (std::vector<std::size_t>{20, 16}));
+  const lsc::io::NpyArray p = lsc::io::read_npy(P);
+  EXPECT_EQ(p.shape, (std::vector<std::size_t>{20, 16}));
+  for (double v : p.data) EXPECT_TRUE(v >= 0 && v <= 1);
+  EXPECT_EQ(lsc::io::read_npy(S).shape, (std::vector<std::size_t>{50, 20, 16}));
+}
+
+TEST_F(Cli, MissingDataFileIsOneSentenceAndLeavesNothing) {
+  const fs::path run = dir_ / "run";
+  expect_one_sentence_error(lsc("train --data " + (dir_ / "nope.npy").string() + " --out " + run.string()), "nope.npy");
+  EXPECT_FALSE(fs::exists(run));
+}
+
+TEST_F(Cli, NonPositiveKIsRejected) {
+  const fs::path run = dir_ / "run";
+  expect_one_sentence_error(lsc("train --data bars --K 0 --out " + run.string()), "K must be at least 1");
+  EXPECT_FALSE(fs::exists(run));
+}
+
+TEST_F(Cli, NanInDataIsRejected) {
+  const fs::path X = dir_ / "X.npy", run = dir_ / "run";
+  std::vector<double> x(10 * 64, 0.5);
+  x[3 * 64 + 5] = std::numeric_limits<double>::quiet_NaN();
+  lsc::io::write_npy(X, x.data(), {10, 64});
+  expect_one_sentence_error(lsc("train --data " + X.string() + " --out " + run.string()), "NaN");
+  EXPECT_FALSE(fs::exists(run));
+}
+
+TEST_F(Cli, WrongDataShapeForTheDictionaryIsRejected) {
+  const fs::path X = dir_ / "X.npy", A = dir_ / "A.npy", M = dir_ / "M.npy";
+  ASSERT_EQ(lsc("generate bars --n 5 --out " + (dir_ / "Y.npy").string() + " --dictionary " + A.string()).status, 0);
+  std::vector<double> x(5 * 10, 0.5);
+  lsc::io::write_npy(X, x.data(), {5, 10});
+  expect_one_sentence_error(
+      lsc("infer --dictionary " + A.string() + " --data " + X.string() + " --out-mean " + M.string()), "64");
+  EXPECT_FALSE(fs::exists(M));
+}
+
+TEST_F(Cli, DivergingStepSizeIsReportedWithTheFix) {
+  const fs::path run = dir_ / "run";
+  expect_one_sentence_error(lsc("train --data bars --method lsc --sampler euler --tau-u 0.02 --steps 200 --quiet --out " + run.string()),
+                            "--tau-u");
+  EXPECT_FALSE(fs::exists(run / "dictionary.npy"));
+}
+
+TEST_F(Cli, MapUnderTheL0PriorIsRejected) {
+  const fs::path X = dir_ / "X.npy", A = dir_ / "A.npy";
+  ASSERT_EQ(lsc("generate bars --n 5 --out " + X.string() + " --dictionary " + A.string()).status, 0);
+  expect_one_sentence_error(lsc("infer --dictionary " + A.string() + " --prior l0 --data " + X.string() + " --method map"),
+                            "--prior l1");
+}
+
+TEST_F(Cli, EveryCommandHasHelp) {
+  for (const char* c : {"", "train", "infer", "generate bars"}) {
+    const Result r = lsc(std::string(c) + " --help");
+    EXPECT_EQ(r.status, 0) << c;
+    EXPECT_NE(r.out.find("Usage"), std::string::npos) << c;
+  }
+}
+
+}  // namespace
