@@ -15,6 +15,7 @@
 #include "lsc/eval/recovery.hpp"
 #include "lsc/io/atomic_file.hpp"
 #include "lsc/io/npy.hpp"
+#include "lsc/run/checkpoint.hpp"
 #include "lsc/run/infer.hpp"
 #include "lsc/run/run_folder.hpp"
 #include "lsc/run/train.hpp"
@@ -73,7 +74,7 @@ struct TrainArgs {
   run::TrainConfig config;
   std::string data = "bars", prior, out, init_dictionary;
   BarsOptions bars;
-  bool no_normalize = false, normalize = false, quiet = false;
+  bool no_normalize = false, normalize = false, quiet = false, resume = false;
 };
 
 void add_train(CLI::App& app, TrainArgs& a) {
@@ -113,6 +114,8 @@ void add_train(CLI::App& app, TrainArgs& a) {
   t->add_option("--bars-lambda", a.bars.lambda, "lambda of the generated bars data")->capture_default_str();
   t->add_option("--bars-sigma", a.bars.sigma, "sigma of the generated bars data")->capture_default_str();
   t->add_option("--bars-pixel", a.bars.pixel, "lit pixel value of the bars (default unit-norm bars)");
+  t->add_option("--checkpoint-every", c.checkpoint_every, "write RUN_DIR/checkpoint.bin every N steps and at the end");
+  t->add_flag("--resume", a.resume, "continue bit-exactly from RUN_DIR/checkpoint.bin (same options; --steps may grow)");
   t->add_option("--init-dictionary", a.init_dictionary, "start from this dictionary, shape (K, D)");
   t->add_flag("--quiet", a.quiet, "no progress bar");
   t->add_option("--out", a.out, "run folder to write")->required();
@@ -139,8 +142,17 @@ int run_train(TrainArgs& a) {
   // Fail on a bad configuration before any work or output.
   c = run::resolve_defaults(c, source->dim());
 
+  std::optional<run::TrainCheckpoint> resume;
+  const fs::path checkpoint_file = fs::path(a.out) / "checkpoint.bin";
+  if (a.resume) resume = run::load_checkpoint(checkpoint_file, c);
+
   cli::ProgressBar bar("train " + c.method);
   run::TrainCallbacks cb;
+  if (c.checkpoint_every > 0)
+    cb.on_checkpoint = [&](const run::TrainCheckpoint& ck) {
+      fs::create_directories(a.out);
+      run::save_checkpoint(checkpoint_file, ck, c);
+    };
   if (!a.quiet)
     cb.on_metrics = [&](const run::MetricsRow& r, std::uint64_t total) {
       char detail[160];
@@ -148,7 +160,7 @@ int run_train(TrainArgs& a) {
                     r.active_fraction, r.pi, r.mean_norm);
       bar.update(r.step, total, detail);
     };
-  const run::TrainResult result = run::train(c, *source, cb);
+  const run::TrainResult result = run::train(c, *source, cb, resume ? &*resume : nullptr);
   if (!a.quiet) bar.finish();
   run::save_run(a.out, result, {a.data});
 

@@ -26,6 +26,14 @@ void Learner::update_dictionary(const Matrix& R, const Matrix& S) {
               "; increase --tau-A (a slower dictionary) or --tau-u (a smaller coefficient step).");
 }
 
+void Learner::restore(const LearnerState& state) {
+  require(state.model.D() == model_.D() && state.model.K() == model_.K() &&
+              state.model.prior.kind == model_.prior.kind,
+          "the checkpoint's model (D, K, prior) differs from this run's; resume with the settings it was written with.");
+  step_ = state.step;
+  model_ = state.model;
+}
+
 StepStats Learner::stats_of(const Matrix& R, const Matrix& S) {
   StepStats s;
   s.reconstruction_error = R.squaredNorm() / Real(R.rows() * R.cols());
@@ -59,8 +67,17 @@ SimultaneousLearner::SimultaneousLearner(Model model, const BatchSource& source,
       dynamics_(std::move(dynamics)),
       chains_(ChainState::zeros(model_.K(), options_.batch, first_chain)) {}
 
+void SimultaneousLearner::restore(const LearnerState& state) {
+  require(state.chains.U.rows() == model_.K() && state.chains.U.cols() == options_.batch,
+          "the checkpoint's chains do not match K and the batch size of this run; resume with the settings it was written with.");
+  Learner::restore(state);
+  chains_ = state.chains;
+  X_.resize(0, 0);  // reload the batch the chains were working on
+}
+
 void SimultaneousLearner::step() {
-  if (step_ % options_.tau_x == 0) source_.batch(step_ / options_.tau_x, options_.batch, X_);
+  if (step_ % options_.tau_x == 0 || X_.cols() == 0)
+    source_.batch(step_ / options_.tau_x, options_.batch, X_);
   dynamics_->step(model_, X_, chains_);
   const EnergyEval& eval = dynamics_->eval();
   // Both updates read the state at the start of the step (simultaneous Euler): the dictionary

@@ -9,6 +9,7 @@
 
 #include "lsc/core/error.hpp"
 #include "lsc/io/atomic_file.hpp"
+#include "lsc/run/config_json.hpp"
 #include "lsc/io/npy.hpp"
 #include "lsc/io/png.hpp"
 
@@ -18,29 +19,6 @@ namespace fs = std::filesystem;
 using nlohmann::json;
 
 namespace {
-
-json config_json(const TrainConfig& c) {
-  return json{{"method", c.method},
-              {"K", c.K},
-              {"learn_pi", c.learn_pi},
-              {"learn_sigma", c.learn_sigma},
-              {"learn_lambda", c.learn_lambda},
-              {"initial", {{"pi", c.pi}, {"lambda", c.lambda}, {"sigma", c.sigma}}},
-              {"steps", c.steps},
-              {"batch", c.batch},
-              {"tau_u", c.tau_u},
-              {"tau_A", c.tau_A},
-              {"tau_x", c.tau_x},
-              {"hold_burn_in", c.hold_burn_in.value_or(0)},
-              {"tau_u0", c.tau_u0},
-              {"tau_sigma", c.tau_sigma},
-              {"tau_lambda", c.tau_lambda},
-              {"inner_steps", c.inner_steps},
-              {"sampler", c.sampler},
-              {"temperature", c.temperature},
-              {"normalize", c.normalize.value_or(false)},
-              {"seed", c.seed}};
-}
 
 std::string metrics_csv(const std::vector<MetricsRow>& rows) {
   std::ostringstream out;

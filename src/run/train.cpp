@@ -102,10 +102,13 @@ TrainConfig resolve_defaults(TrainConfig c, Index D) {
   set_default<Real>(c.tau_lambda, 3000);
   set_default<int>(c.inner_steps, c.method == "lca" ? 200 : 100);
   if (c.metrics_every == 0) c.metrics_every = std::max<std::uint64_t>(1, c.steps / 200);
+  if (c.checkpoint_every > 0)  // checkpoints fall on metrics rows, so no window is cut in two
+    c.checkpoint_every = (c.checkpoint_every + c.metrics_every - 1) / c.metrics_every * c.metrics_every;
   return c;
 }
 
-TrainResult train(const TrainConfig& config, const BatchSource& data, const TrainCallbacks& cb) {
+TrainResult train(const TrainConfig& config, const BatchSource& data, const TrainCallbacks& cb,
+                  const TrainCheckpoint* resume) {
   TrainResult result;
   result.config = resolve_defaults(config, data.dim());
   const TrainConfig& c = result.config;
@@ -125,11 +128,22 @@ TrainResult train(const TrainConfig& config, const BatchSource& data, const Trai
   }
   std::unique_ptr<Learner> learner = make_learner(c, std::move(model), data);
 
+  double elapsed_before = 0;
+  if (resume) {
+    learner->restore(resume->state);
+    result.metrics = resume->metrics;
+    elapsed_before = resume->elapsed_s;
+  }
   const auto start = std::chrono::steady_clock::now();
-  auto elapsed = [&] { return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count(); };
+  auto elapsed = [&] {
+    return elapsed_before + std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  };
+  auto checkpoint = [&] {
+    if (cb.on_checkpoint) cb.on_checkpoint({learner->state(), result.metrics, elapsed()});
+  };
   Real err_sum = 0, active_sum = 0;
   std::uint64_t window = 0;
-  for (std::uint64_t t = 0; t < c.steps; ++t) {
+  for (std::uint64_t t = learner->steps_taken(); t < c.steps; ++t) {
     if (cb.should_stop && cb.should_stop()) {
       result.stopped_early = true;
       break;
@@ -154,8 +168,10 @@ TrainResult train(const TrainConfig& config, const BatchSource& data, const Trai
       if (cb.on_metrics) cb.on_metrics(row, c.steps);
       err_sum = active_sum = 0;
       window = 0;
+      if (c.checkpoint_every > 0 && (t + 1) % c.checkpoint_every == 0 && t + 1 < c.steps) checkpoint();
     }
   }
+  if (c.checkpoint_every > 0 && window == 0) checkpoint();
   result.model = learner->model();
   result.acceptance = learner->acceptance_rate();
   result.elapsed_s = elapsed();

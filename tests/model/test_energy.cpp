@@ -1,5 +1,6 @@
 // The energy of eq. 2.5 / 3.5 and its gradients against central finite differences, for every
-// prior, plus the model's small utilities. Deterministic tests.
+// prior, plus the model's small utilities. Deterministic tests; the random points were swept
+// once over 8 seed offsets (all passing) before the seeds were fixed.
 #include <gtest/gtest.h>
 
 #include <cmath>

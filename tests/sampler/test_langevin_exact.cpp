@@ -330,26 +330,28 @@ const Model repro_model{0.5 * test::random_normal(4, 3, 1), 0.5,
 const Matrix repro_X = test::random_normal(4, 20, 2);
 
 TEST(LangevinReproducibility, BitIdenticalForAnyThreadCount) {
-  // The small case, and one large enough for the BLAS to split its products across threads.
+  // Batches wide enough for the column loops to run in parallel (they stay serial below
+  // kParallelMinColumns), on the small model and on a bars-sized one.
+  const Index N = 2 * kParallelMinColumns + 37;
   const Model big{0.2 * test::random_normal(64, 32, 3), 0.5, Prior::make(PriorKind::l0, 1.0, 0.3)};
-  const Matrix big_X = test::random_normal(64, 400, 4);
+  const Matrix small_X = test::random_normal(4, N, 4), big_X = test::random_normal(64, N, 5);
   for (bool metropolis : {false, true}) {
     SCOPED_TRACE(metropolis ? "MALA" : "Euler-Maruyama");
     Matrix one, two, big_one, big_two;
     {
       test::ScopedThreads t(1);
-      one = run_chains(repro_model, repro_X, 5, metropolis, 0, 20);
-      big_one = run_chains(big, big_X, 5, metropolis, 0, 400, 20);
+      one = run_chains(repro_model, small_X, 5, metropolis, 0, N);
+      big_one = run_chains(big, big_X, 5, metropolis, 0, N, 20);
     }
     {
       test::ScopedThreads t(2);
-      two = run_chains(repro_model, repro_X, 5, metropolis, 0, 20);
-      big_two = run_chains(big, big_X, 5, metropolis, 0, 400, 20);
+      two = run_chains(repro_model, small_X, 5, metropolis, 0, N);
+      big_two = run_chains(big, big_X, 5, metropolis, 0, N, 20);
     }
     EXPECT_TRUE(same_bits(one, two));
     EXPECT_TRUE(same_bits(big_one, big_two));
     // Another seed, another path.
-    EXPECT_FALSE(one.isApprox(run_chains(repro_model, repro_X, 6, metropolis, 0, 20)));
+    EXPECT_FALSE(one.isApprox(run_chains(repro_model, small_X, 6, metropolis, 0, N)));
   }
 }
 

@@ -26,6 +26,14 @@ struct LearnerOptions {
   ParameterRates parameters;   // π, σ, λ learning (sampling learners only)
 };
 
+// Everything a learner needs to continue bit-exactly: batches are functions of the step, and
+// the solvers' and samplers' buffers are recomputed at every step.
+struct LearnerState {
+  std::uint64_t step = 0;
+  Model model;
+  ChainState chains;  // empty for the nested learners
+};
+
 // Summary of the most recent step, for metrics.
 struct StepStats {
   Real reconstruction_error = 0;  // mean over the batch of ‖x − A s‖² / D
@@ -41,6 +49,9 @@ class Learner {
   virtual Real acceptance_rate() const { return 1.0; }
   const Model& model() const { return model_; }
   std::uint64_t steps_taken() const { return step_; }
+  virtual LearnerState state() const { return {step_, model_, {}}; }
+  // Continues from a state taken by state() of a learner with the same options.
+  virtual void restore(const LearnerState& state);
 
  protected:
   Learner(Model model, const BatchSource& source, LearnerOptions options);
@@ -78,6 +89,8 @@ class SimultaneousLearner final : public Learner {
   void step() override;
   StepStats stats() const override { return stats_of(dynamics_->eval().R, dynamics_->eval().S); }
   Real acceptance_rate() const override { return chains_.acceptance_rate(); }
+  LearnerState state() const override { return {step_, model_, chains_}; }
+  void restore(const LearnerState& state) override;
   const ChainState& chains() const { return chains_; }
 
  private:

@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "lsc/data/bars.hpp"
+#include "lsc/learn/learner.hpp"
 #include "lsc/model/model.hpp"
 
 namespace lsc::run {
@@ -38,6 +39,7 @@ struct TrainConfig {
   std::optional<Matrix> initial_dictionary;  // D×K start (default: random Gaussian columns)
   std::uint64_t seed = 0;
   std::uint64_t metrics_every = 0;  // steps per metrics row (0: about 200 rows)
+  std::uint64_t checkpoint_every = 0;  // steps per checkpoint (0: none); a multiple of metrics_every
   int threads = 0;                  // 0: all cores
 };
 
@@ -54,9 +56,17 @@ struct MetricsRow {
   Real mean_norm = 0;             // mean ‖A_k‖
 };
 
+// What a run needs to continue bit-exactly after it was stopped.
+struct TrainCheckpoint {
+  LearnerState state;
+  std::vector<MetricsRow> metrics;
+  double elapsed_s = 0;
+};
+
 struct TrainCallbacks {
   std::function<void(const MetricsRow&, std::uint64_t total_steps)> on_metrics;
   std::function<bool()> should_stop;  // polled every step; true ends training early
+  std::function<void(const TrainCheckpoint&)> on_checkpoint;  // every checkpoint_every steps and at the end
 };
 
 struct TrainResult {
@@ -68,7 +78,9 @@ struct TrainResult {
   bool stopped_early = false;
 };
 
-// Trains on an explicit data source (D must match the source).
-TrainResult train(const TrainConfig& config, const BatchSource& data, const TrainCallbacks& cb = {});
+// Trains on an explicit data source (D must match the source), from scratch or from a
+// checkpoint of a run with the same configuration (steps may differ).
+TrainResult train(const TrainConfig& config, const BatchSource& data, const TrainCallbacks& cb = {},
+                  const TrainCheckpoint* resume = nullptr);
 
 }  // namespace lsc::run

@@ -1,0 +1,109 @@
+#include "lsc/run/checkpoint.hpp"
+
+#include <cstring>
+#include <fstream>
+#include <iterator>
+
+#include <nlohmann/json.hpp>
+
+#include "lsc/core/error.hpp"
+#include "lsc/io/atomic_file.hpp"
+#include "lsc/run/config_json.hpp"
+
+namespace lsc::run {
+
+namespace {
+
+constexpr char kMagic[8] = {'L', 'S', 'C', 'C', 'K', 'P', 'T', '1'};
+
+nlohmann::json comparable(nlohmann::json config) {
+  config.erase("steps");
+  return config;
+}
+
+nlohmann::json metrics_json(const std::vector<MetricsRow>& rows) {
+  nlohmann::json out = nlohmann::json::array();
+  for (const MetricsRow& r : rows)
+    out.push_back({r.step, r.elapsed_s, r.reconstruction_error, r.active_fraction, r.pi, r.sigma, r.lambda,
+                   r.mean_norm});
+  return out;
+}
+
+}  // namespace
+
+void save_checkpoint(const std::filesystem::path& file, const TrainCheckpoint& ck, const TrainConfig& config) {
+  const LearnerState& s = ck.state;
+  const nlohmann::json header = {
+      {"config", config_json(config)},
+      {"step", s.step},
+      {"D", s.model.D()},
+      {"K", s.model.K()},
+      {"N", s.chains.U.cols()},
+      {"sigma", s.model.sigma},
+      {"lambda", s.model.prior.lambda},
+      {"pi", s.model.prior.pi},
+      {"chain_step", s.chains.step},
+      {"proposed", s.chains.proposed},
+      {"accepted", s.chains.accepted},
+      {"elapsed_s", ck.elapsed_s},
+      {"metrics", metrics_json(ck.metrics)}};
+  // JSON numbers keep every bit of a double: nlohmann writes the shortest round-trip form.
+  const std::string text = header.dump();
+  const std::uint64_t length = text.size();
+  io::AtomicFile out(file);
+  out.write(kMagic, sizeof kMagic);
+  out.write(&length, sizeof length);
+  out.write(text);
+  out.write(s.model.A.data(), sizeof(Real) * static_cast<std::size_t>(s.model.A.size()));
+  out.write(s.chains.U.data(), sizeof(Real) * static_cast<std::size_t>(s.chains.U.size()));
+  out.write(s.chains.chain.data(), sizeof(std::uint64_t) * s.chains.chain.size());
+  out.commit();
+}
+
+TrainCheckpoint load_checkpoint(const std::filesystem::path& file, const TrainConfig& config) {
+  std::ifstream in(file, std::ios::binary);
+  require(in.good(), file.string() + ": no checkpoint to resume from; run without --resume, or with --checkpoint-every.");
+  const std::string bytes{std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
+  const std::string bad = file.string() + ": not a complete lsc checkpoint; delete it and start the run again.";
+  std::uint64_t length = 0;
+  require(bytes.size() >= sizeof kMagic + sizeof length && std::memcmp(bytes.data(), kMagic, sizeof kMagic) == 0, bad);
+  std::memcpy(&length, bytes.data() + sizeof kMagic, sizeof length);
+  std::size_t at = sizeof kMagic + sizeof length;
+  require(length <= bytes.size() - at, bad);
+  nlohmann::json h;
+  try {
+    h = nlohmann::json::parse(bytes.substr(at, length));
+  } catch (const std::exception&) {
+    throw Error(bad);
+  }
+  at += length;
+  require(comparable(h.at("config")) == comparable(config_json(config)),
+          file.string() + ": the checkpoint was written with other settings (" + h.at("config").dump() +
+              "); resume with the same options, changing only --steps.");
+
+  TrainCheckpoint ck;
+  LearnerState& s = ck.state;
+  const Index D = h.at("D"), K = h.at("K"), N = h.at("N");
+  const std::size_t need = sizeof(Real) * static_cast<std::size_t>(D * K + K * N) + sizeof(std::uint64_t) * N;
+  require(bytes.size() - at == need, bad);
+  s.step = h.at("step");
+  s.model.A.resize(D, K);
+  std::memcpy(s.model.A.data(), bytes.data() + at, sizeof(Real) * static_cast<std::size_t>(D * K));
+  at += sizeof(Real) * static_cast<std::size_t>(D * K);
+  s.model.sigma = h.at("sigma");
+  s.model.prior = Prior::make(*config.prior, h.at("lambda"), h.at("pi"));
+  s.chains.U.resize(K, N);
+  std::memcpy(s.chains.U.data(), bytes.data() + at, sizeof(Real) * static_cast<std::size_t>(K * N));
+  at += sizeof(Real) * static_cast<std::size_t>(K * N);
+  s.chains.chain.resize(static_cast<std::size_t>(N));
+  std::memcpy(s.chains.chain.data(), bytes.data() + at, sizeof(std::uint64_t) * static_cast<std::size_t>(N));
+  s.chains.step = h.at("chain_step");
+  s.chains.proposed = h.at("proposed");
+  s.chains.accepted = h.at("accepted");
+  ck.elapsed_s = h.at("elapsed_s");
+  for (const auto& r : h.at("metrics"))
+    ck.metrics.push_back({r[0], r[1], r[2], r[3], r[4], r[5], r[6], r[7]});
+  return ck;
+}
+
+}  // namespace lsc::run
