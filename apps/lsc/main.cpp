@@ -1,6 +1,7 @@
 // The lsc command: parses options into the services' Configs and calls them. No math here.
 #include <CLI/CLI.hpp>
 
+#include <csignal>
 #include <cstdio>
 #include <filesystem>
 #include <iostream>
@@ -25,6 +26,11 @@ namespace fs = std::filesystem;
 using namespace lsc;
 
 namespace {
+
+// Ctrl-C asks the training loop to stop at its next metrics row; the run folder (and, with
+// --checkpoint-every, a checkpoint) is still written.
+volatile std::sig_atomic_t g_interrupted = 0;
+extern "C" void on_sigint(int) { g_interrupted = 1; }
 
 std::string join(const std::vector<std::string>& v) {
   std::string out;
@@ -148,6 +154,8 @@ int run_train(TrainArgs& a) {
 
   cli::ProgressBar bar("train " + c.method);
   run::TrainCallbacks cb;
+  std::signal(SIGINT, on_sigint);
+  cb.should_stop = [] { return g_interrupted != 0; };
   if (c.checkpoint_every > 0)
     cb.on_checkpoint = [&](const run::TrainCheckpoint& ck) {
       fs::create_directories(a.out);
@@ -190,6 +198,12 @@ int run_train(TrainArgs& a) {
   io::write_file_atomic(fs::path(a.out) / "summary.json", summary.dump(2) + "\n");
   std::printf("run folder: %s (dictionary.npy, dictionary.png, model.json, metrics.csv, summary.json)\n",
               a.out.c_str());
+  if (result.stopped_early) {
+    std::printf("interrupted at step %llu of %llu%s\n", static_cast<unsigned long long>(last.step),
+                static_cast<unsigned long long>(c.steps),
+                c.checkpoint_every > 0 ? "; continue with the same command and --resume" : "");
+    return 130;
+  }
   return 0;
 }
 

@@ -58,8 +58,8 @@ void infer_sampling(const Model& model, const Matrix& X, const InferConfig& c, I
   out.active = Matrix::Zero(K, N);
   if (c.keep_samples) out.samples.assign(c.samples, Matrix::Zero(K, N));
 
-  // Blocks of data points keep memory bounded; chain ids are global (n·C + c), so the
-  // result does not depend on the block size.
+  // Blocks of data points keep memory bounded; chain ids are global (n·C + c), so the noise
+  // does not depend on the block size (the block size depends on C only, never on threads).
   const Index block = c.block > 0 ? c.block : std::max<Index>(1, 8192 / C);
   std::uint64_t proposed = 0, accepted = 0;
   Matrix Xrep, sum, nonzero;

@@ -144,10 +144,6 @@ TrainResult train(const TrainConfig& config, const BatchSource& data, const Trai
   Real err_sum = 0, active_sum = 0;
   std::uint64_t window = 0;
   for (std::uint64_t t = learner->steps_taken(); t < c.steps; ++t) {
-    if (cb.should_stop && cb.should_stop()) {
-      result.stopped_early = true;
-      break;
-    }
     learner->step();
     const StepStats s = learner->stats();
     err_sum += s.reconstruction_error;
@@ -169,6 +165,11 @@ TrainResult train(const TrainConfig& config, const BatchSource& data, const Trai
       err_sum = active_sum = 0;
       window = 0;
       if (c.checkpoint_every > 0 && (t + 1) % c.checkpoint_every == 0 && t + 1 < c.steps) checkpoint();
+      // Stop only on a row boundary, so that the final checkpoint resumes bit-exactly.
+      if (cb.should_stop && cb.should_stop() && t + 1 < c.steps) {
+        result.stopped_early = true;
+        break;
+      }
     }
   }
   if (c.checkpoint_every > 0 && window == 0) checkpoint();

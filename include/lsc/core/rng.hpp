@@ -1,7 +1,10 @@
 #pragma once
 // Counter-based random numbers (Random123 Philox4x32-10). Every draw is a pure function of
-// (seed, purpose, step, chain, element), so results do not depend on thread count, on how a
-// batch is split, or on the order in which chains are visited: the reproducibility promise.
+// (seed, purpose, step, chain, element), so the noise does not depend on thread count, on how a
+// batch is split, or on the order in which chains are visited. Results are bit-identical for
+// any thread count (the reproducibility promise); a chain run inside a batch of another size
+// sees the same noise but may differ in the last bits, since the matrix products' summation
+// order depends on the matrix sizes.
 #include <Random123/philox.h>
 
 #include <cmath>

@@ -65,7 +65,7 @@ struct TrainCheckpoint {
 
 struct TrainCallbacks {
   std::function<void(const MetricsRow&, std::uint64_t total_steps)> on_metrics;
-  std::function<bool()> should_stop;  // polled every step; true ends training early
+  std::function<bool()> should_stop;  // polled after every metrics row; true ends training there
   std::function<void(const TrainCheckpoint&)> on_checkpoint;  // every checkpoint_every steps and at the end
 };
 
