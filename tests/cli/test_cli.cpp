@@ -15,32 +15,23 @@
 
 #include <nlohmann/json.hpp>
 
+#include "../support/temp_dir.hpp"
 #include "lsc/io/npy.hpp"
 
 namespace fs = std::filesystem;
 
 namespace {
 
+using lsc::test::slurp;
+
 struct Result {
   int status;
   std::string out, err;
 };
 
-std::string slurp(const fs::path& p) {
-  std::ifstream in(p, std::ios::binary);
-  return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
-}
 
-class Cli : public ::testing::Test {
+class Cli : public lsc::test::TempDirTest {
  protected:
-  void SetUp() override {
-    dir_ = fs::temp_directory_path() /
-           ("lsc_cli_" + std::string(::testing::UnitTest::GetInstance()->current_test_info()->name()) + "_" +
-            std::to_string(::getpid()));
-    fs::remove_all(dir_);
-    fs::create_directories(dir_);
-  }
-  void TearDown() override { fs::remove_all(dir_); }
 
   Result lsc(const std::string& args) {
     const fs::path out = dir_ / "stdout.txt", err = dir_ / "stderr.txt";
@@ -58,7 +49,6 @@ class Cli : public ::testing::Test {
     EXPECT_EQ(r.err[r.err.size() - 2], '.') << r.err;
     EXPECT_NE(r.err.find(must_mention), std::string::npos) << r.err;
   }
-  fs::path dir_;
 };
 
 // §4.1: every method learns the bars at its default settings.

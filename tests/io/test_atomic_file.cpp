@@ -9,41 +9,17 @@
 #include <stdexcept>
 #include <string>
 
+#include "../support/temp_dir.hpp"
 #include "lsc/core/error.hpp"
 
 namespace fs = std::filesystem;
 
 namespace {
 
-class AtomicFileTest : public ::testing::Test {
- protected:
-  void SetUp() override {
-    dir_ = fs::temp_directory_path() /
-           ("lsc_atomic_test_" + std::to_string(::getpid()) + "_" + std::to_string(std::random_device{}()));
-    fs::create_directories(dir_);
-  }
-  void TearDown() override { fs::remove_all(dir_); }
+using lsc::test::error_of;
+using lsc::test::slurp;
 
-  static std::string slurp(const fs::path& p) {
-    std::ifstream in(p, std::ios::binary);
-    return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
-  }
-  std::size_t entries() const {
-    return static_cast<std::size_t>(std::distance(fs::directory_iterator(dir_), fs::directory_iterator()));
-  }
-  template <class F>
-  static std::string error_of(F&& f) {
-    try {
-      f();
-    } catch (const lsc::Error& e) {
-      return e.what();
-    }
-    ADD_FAILURE() << "expected lsc::Error";
-    return {};
-  }
-
-  fs::path dir_;
-};
+using AtomicFileTest = lsc::test::TempDirTest;
 
 TEST_F(AtomicFileTest, WriteFileAtomicCreatesExactlyTheTarget) {
   const fs::path p = dir_ / "out.txt";

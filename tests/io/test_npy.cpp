@@ -12,12 +12,16 @@
 #include <string>
 #include <vector>
 
+#include "../support/temp_dir.hpp"
 #include "lsc/core/error.hpp"
 
 namespace fs = std::filesystem;
 using lsc::io::Dtype;
 
 namespace {
+
+using lsc::test::error_of;
+using lsc::test::slurp;
 
 // Builds a .npy file by hand: the header dict is padded as NumPy does, so tests control every
 // byte that the reader sees.
@@ -47,36 +51,12 @@ std::string f8_dict(const std::string& shape, bool fortran = false) {
          ", 'shape': " + shape + ", }";
 }
 
-class NpyTest : public ::testing::Test {
+class NpyTest : public lsc::test::TempDirTest {
  protected:
-  void SetUp() override {
-    dir_ = fs::temp_directory_path() /
-           ("lsc_npy_test_" + std::to_string(::getpid()) + "_" + std::to_string(std::random_device{}()));
-    fs::create_directories(dir_);
-  }
-  void TearDown() override { fs::remove_all(dir_); }
-
   fs::path put(const std::string& name, const std::string& bytes) const {
     const fs::path p = dir_ / name;
     std::ofstream(p, std::ios::binary) << bytes;
     return p;
-  }
-  static std::string slurp(const fs::path& p) {
-    std::ifstream in(p, std::ios::binary);
-    return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
-  }
-  std::size_t entries() const {
-    return static_cast<std::size_t>(std::distance(fs::directory_iterator(dir_), fs::directory_iterator()));
-  }
-  template <class F>
-  static std::string error_of(F&& f) {
-    try {
-      f();
-    } catch (const lsc::Error& e) {
-      return e.what();
-    }
-    ADD_FAILURE() << "expected lsc::Error";
-    return {};
   }
   // Expects read_npy to reject bytes with a message naming the file and containing `needle`.
   void expect_rejected(const std::string& bytes, const std::string& needle) const {
@@ -86,7 +66,6 @@ class NpyTest : public ::testing::Test {
     EXPECT_NE(msg.find(needle), std::string::npos) << "wanted '" << needle << "' in: " << msg;
   }
 
-  fs::path dir_;
 };
 
 TEST_F(NpyTest, RoundTripFloat64TwoD) {

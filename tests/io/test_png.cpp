@@ -9,11 +9,15 @@
 #include <string>
 #include <vector>
 
+#include "../support/temp_dir.hpp"
 #include "lsc/core/error.hpp"
 
 namespace fs = std::filesystem;
 
 namespace {
+
+using lsc::test::error_of;
+using lsc::test::slurp;
 
 struct Image {
   int width = 0, height = 0, channels = 0;
@@ -46,20 +50,7 @@ Image read_png(const fs::path& path) {
   return out;
 }
 
-class PngTest : public ::testing::Test {
- protected:
-  void SetUp() override {
-    dir_ = fs::temp_directory_path() /
-           ("lsc_png_test_" + std::to_string(::getpid()) + "_" + std::to_string(std::random_device{}()));
-    fs::create_directories(dir_);
-  }
-  void TearDown() override { fs::remove_all(dir_); }
-  std::size_t entries() const {
-    return static_cast<std::size_t>(std::distance(fs::directory_iterator(dir_), fs::directory_iterator()));
-  }
-
-  fs::path dir_;
-};
+using PngTest = lsc::test::TempDirTest;
 
 constexpr std::array<int, 3> kWhite{255, 255, 255}, kBlack{0, 0, 0}, kGray{128, 128, 128};
 
