@@ -14,6 +14,7 @@
 #include "lsc/core/error.hpp"
 #include "lsc/data/bars.hpp"
 #include "lsc/eval/recovery.hpp"
+#include "lsc/experiment/experiment.hpp"
 #include "lsc/io/atomic_file.hpp"
 #include "lsc/io/npy.hpp"
 #include "lsc/run/checkpoint.hpp"
@@ -278,6 +279,39 @@ int run_infer(InferArgs& a) {
   return 0;
 }
 
+// ---- lsc experiment ----------------------------------------------------------------------
+struct ExperimentArgs {
+  std::string name, out;
+  bool quick = false, list = false;
+  int threads = 0;
+};
+
+void add_experiment(CLI::App& app, ExperimentArgs& a) {
+  CLI::App* e = app.add_subcommand("experiment", "Reproduce a figure of the paper: summary.json, CSV data and PNG plots in --out.");
+  e->add_option("name", a.name, "experiment name (see --list)");
+  e->add_option("--out", a.out, "output folder");
+  e->add_flag("--quick", a.quick, "reduced version (under two minutes on 2 cores) that still shows the effect");
+  e->add_flag("--list", a.list, "list the experiments");
+  e->add_option("--threads", a.threads, "threads (0: all cores)")->capture_default_str();
+}
+
+int run_experiment(const ExperimentArgs& a) {
+  if (a.list) {
+    for (const experiment::Experiment& e : experiment::registry())
+      std::printf("%-6s  %s\n", e.name.c_str(), e.description.c_str());
+    return 0;
+  }
+  require(!a.name.empty() && !a.out.empty(), "experiment needs a name and --out DIR, e.g. 'lsc experiment fig4b --out results/fig4b'; see --list.");
+  experiment::Options o;
+  o.out = a.out;
+  o.quick = a.quick;
+  o.threads = a.threads;
+  o.log = [](const std::string& line) { std::fprintf(stderr, "%s\n", line.c_str()); };
+  const nlohmann::json summary = experiment::run(a.name, o);
+  std::printf("%s\n", summary.dump(2).c_str());
+  return 0;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -290,6 +324,8 @@ int main(int argc, char** argv) {
   add_generate(app, gen);
   add_train(app, train);
   add_infer(app, infer);
+  ExperimentArgs experiment_args;
+  add_experiment(app, experiment_args);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -299,6 +335,7 @@ int main(int argc, char** argv) {
     if (app.got_subcommand("generate")) return run_generate(gen);
     if (app.got_subcommand("train")) return run_train(train);
     if (app.got_subcommand("infer")) return run_infer(infer);
+    if (app.got_subcommand("experiment")) return run_experiment(experiment_args);
   } catch (const Error& e) {
     std::fprintf(stderr, "lsc: error: %s\n", e.what());
     return 2;

@@ -162,6 +162,7 @@ TrainResult train(const TrainConfig& config, const BatchSource& data, const Trai
       row.mean_norm = m.A.colwise().norm().mean();
       result.metrics.push_back(row);
       if (cb.on_metrics) cb.on_metrics(row, c.steps);
+      if (cb.on_model) cb.on_model(row, m, learner->coefficients());
       err_sum = active_sum = 0;
       window = 0;
       if (c.checkpoint_every > 0 && (t + 1) % c.checkpoint_every == 0 && t + 1 < c.steps) checkpoint();

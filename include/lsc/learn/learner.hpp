@@ -45,6 +45,8 @@ class Learner {
   virtual ~Learner() = default;
   virtual void step() = 0;
   virtual StepStats stats() const = 0;
+  // The coefficients of the most recent step (MAP estimates or current samples), K×N.
+  virtual const Matrix& coefficients() const = 0;
   // Fraction of accepted MALA proposals so far (1 for dynamics without accept/reject).
   virtual Real acceptance_rate() const { return 1.0; }
   const Model& model() const { return model_; }
@@ -73,6 +75,7 @@ class NestedLearner final : public Learner {
                 std::unique_ptr<MapSolver> solver);
   void step() override;
   StepStats stats() const override { return stats_; }
+  const Matrix& coefficients() const override { return S_; }
 
  private:
   std::unique_ptr<MapSolver> solver_;
@@ -88,6 +91,7 @@ class SimultaneousLearner final : public Learner {
                       std::unique_ptr<CoefficientDynamics> dynamics, std::uint64_t first_chain = 0);
   void step() override;
   StepStats stats() const override { return stats_of(dynamics_->eval().R, dynamics_->eval().S); }
+  const Matrix& coefficients() const override { return dynamics_->eval().S; }
   Real acceptance_rate() const override { return chains_.acceptance_rate(); }
   LearnerState state() const override { return {step_, model_, chains_}; }
   void restore(const LearnerState& state) override;

@@ -66,7 +66,9 @@ struct TrainCheckpoint {
 struct TrainCallbacks {
   std::function<void(const MetricsRow&, std::uint64_t total_steps)> on_metrics;
   std::function<bool()> should_stop;  // polled after every metrics row; true ends training there
-  std::function<void(const TrainCheckpoint&)> on_checkpoint;  // every checkpoint_every steps and at the end
+  std::function<void(const TrainCheckpoint&)> on_checkpoint;
+  // At every metrics row: the model and the coefficients of the latest step (for experiments).
+  std::function<void(const MetricsRow&, const Model&, const Matrix& S)> on_model;  // every checkpoint_every steps and at the end
 };
 
 struct TrainResult {

@@ -1,0 +1,33 @@
+#pragma once
+// Reproductions of the paper's figures, one command each (`lsc experiment NAME --out DIR`).
+// Every experiment writes DIR/summary.json (its numbers, machine-readable), the CSV data behind
+// each plot, and the plots (scripts/plot_experiment.py, matplotlib). The numbers all come from
+// the core's services; this layer only sets up the runs and records them.
+#include <filesystem>
+#include <functional>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+namespace lsc::experiment {
+
+struct Options {
+  std::filesystem::path out;
+  bool quick = false;  // reduced version: under two minutes on 2 cores, still showing the effect
+  int threads = 0;
+  std::function<void(const std::string&)> log;  // one line per stage
+};
+
+struct Experiment {
+  std::string name;
+  std::string description;
+  std::function<nlohmann::json(const Options&)> run;  // returns summary.json's content
+};
+
+const std::vector<Experiment>& registry();
+
+// Runs one experiment: creates the folder, runs it, writes summary.json, draws the plots.
+nlohmann::json run(const std::string& name, const Options& options);
+
+}  // namespace lsc::experiment
