@@ -13,6 +13,7 @@
 
 #include "lsc/core/error.hpp"
 #include "lsc/data/bars.hpp"
+#include "lsc/data/patch_dataset.hpp"
 #include "lsc/eval/recovery.hpp"
 #include "lsc/experiment/experiment.hpp"
 #include "lsc/io/atomic_file.hpp"
@@ -76,18 +77,62 @@ int run_generate(const GenerateArgs& a) {
   return 0;
 }
 
+// ---- lsc patches -------------------------------------------------------------------------
+// Options of natural-image patch data, shared by `patches` and `train --data images:PATH`.
+void add_patch_options(CLI::App* cmd, PatchDataOptions& p) {
+  cmd->add_option("--patch", p.patches.size, "patch side p (D = p^2)")->capture_default_str();
+  cmd->add_option("--whiten", p.whiten, "olshausen (frequency-domain, per image) or none")->capture_default_str()
+      ->check(CLI::IsMember({"olshausen", "none"}));
+  cmd->add_option("--cutoff", p.cutoff, "Olshausen-Field roll-off frequency f0 in cycles/pixel")->capture_default_str();
+  cmd->add_option("--variable", p.variable, "variable of a .mat file (default: the first numeric one)");
+  cmd->add_option("--subset", p.subset, "images to use: all, or the train / test part of a split by image")
+      ->capture_default_str()->check(CLI::IsMember({"all", "train", "test"}));
+  cmd->add_option("--test-fraction", p.test_fraction, "fraction of images held out for --subset test")->capture_default_str();
+  cmd->add_option("--border", p.patches.border, "pixels skipped at image edges")->capture_default_str();
+  cmd->add_flag("--remove-mean", p.remove_mean, "subtract each patch's mean");
+  cmd->add_flag("--normalize-variance", p.normalize_variance, "scale each patch to unit variance");
+}
+
+struct PatchesArgs {
+  PatchDataOptions data;
+  std::string out;
+};
+
+void add_patches(CLI::App& app, PatchesArgs& a) {
+  CLI::App* p = app.add_subcommand("patches", "Sample (whitened) patches from images (folder of PNG/JPEG/TIFF, .mat or .npy stack); writes (N, p^2).");
+  p->add_option("path", a.data.path, "folder, .mat, .npy or image file")->required();
+  p->add_option("--n", a.data.count, "number of patches")->capture_default_str();
+  p->add_option("--seed", a.data.patches.seed, "random seed (positions and split)")->capture_default_str();
+  add_patch_options(p, a.data);
+  p->add_option("--out", a.out, "output .npy of shape (N, p^2)")->required();
+}
+
+int run_patches(const PatchesArgs& a) {
+  const PatchData d = load_patches(a.data);
+  io::write_npy_rows(a.out, d.X);
+  io::write_file_atomic(a.out + ".json", d.preprocessing.dump(2) + "\n");
+  std::printf("wrote %s: %lld patches of %dx%d from %s (%s whitening); preprocessing in %s.json\n", a.out.c_str(),
+              static_cast<long long>(d.X.cols()), a.data.patches.size, a.data.patches.size, a.data.path.c_str(),
+              a.data.whiten.c_str(), a.out.c_str());
+  return 0;
+}
+
 // ---- lsc train ---------------------------------------------------------------------------
 struct TrainArgs {
   run::TrainConfig config;
   std::string data = "bars", prior, out, init_dictionary;
   BarsOptions bars;
+  PatchDataOptions images;
   bool no_normalize = false, normalize = false, quiet = false, resume = false;
 };
 
 void add_train(CLI::App& app, TrainArgs& a) {
   run::TrainConfig& c = a.config;
   CLI::App* t = app.add_subcommand("train", "Learn a dictionary (and optionally pi, sigma, lambda); writes a run folder.");
-  t->add_option("--data", a.data, "'bars' (generated afresh) or an .npy file of shape (N, D)")->capture_default_str();
+  t->add_option("--data", a.data, "'bars' (generated afresh), an .npy file of shape (N, D), or images:PATH (folder, .mat, .npy stack)")
+      ->capture_default_str();
+  t->add_option("--patches", a.images.count, "patches sampled from images:PATH")->capture_default_str();
+  add_patch_options(t, a.images);
   t->add_option("--method", c.method, "learning method: " + join(run::train_methods()))->capture_default_str()
       ->check(CLI::IsMember(run::train_methods()));
   t->add_option("--prior", a.prior, "prior: " + join(Prior::names()) + " (default l0 for lsc, l1 otherwise)")
@@ -137,7 +182,14 @@ int run_train(TrainArgs& a) {
 
   std::unique_ptr<BatchSource> source;
   std::optional<Matrix> truth;
-  if (a.data == "bars") {
+  nlohmann::json preprocessing;
+  if (a.data.rfind("images:", 0) == 0) {
+    a.images.path = a.data.substr(7);
+    a.images.patches.seed = c.seed;
+    PatchData d = load_patches(a.images);
+    preprocessing = std::move(d.preprocessing);
+    source = std::make_unique<ArraySource>(std::move(d.X), c.seed);
+  } else if (a.data == "bars") {
     a.bars.seed = c.seed;
     auto bars = std::make_unique<BarsSource>(a.bars);
     truth = bars->dictionary();
@@ -171,7 +223,7 @@ int run_train(TrainArgs& a) {
     };
   const run::TrainResult result = run::train(c, *source, cb, resume ? &*resume : nullptr);
   if (!a.quiet) bar.finish();
-  run::save_run(a.out, result, {a.data});
+  run::save_run(a.out, result, {a.data, preprocessing});
 
   const Model& m = result.model;
   const run::MetricsRow last = result.metrics.empty() ? run::MetricsRow{} : result.metrics.back();
@@ -324,6 +376,8 @@ int main(int argc, char** argv) {
   add_generate(app, gen);
   add_train(app, train);
   add_infer(app, infer);
+  PatchesArgs patches;
+  add_patches(app, patches);
   ExperimentArgs experiment_args;
   add_experiment(app, experiment_args);
   try {
@@ -335,6 +389,7 @@ int main(int argc, char** argv) {
     if (app.got_subcommand("generate")) return run_generate(gen);
     if (app.got_subcommand("train")) return run_train(train);
     if (app.got_subcommand("infer")) return run_infer(infer);
+    if (app.got_subcommand("patches")) return run_patches(patches);
     if (app.got_subcommand("experiment")) return run_experiment(experiment_args);
   } catch (const Error& e) {
     std::fprintf(stderr, "lsc: error: %s\n", e.what());

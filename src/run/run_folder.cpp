@@ -63,6 +63,7 @@ void save_run(const fs::path& dir, const TrainResult& result, const RunInfo& inf
                       {"steps", result.metrics.empty() ? 0 : result.metrics.back().step},
                       {"elapsed_s", result.elapsed_s},
                       {"data", info.data},
+                      {"preprocessing", info.preprocessing},
                       {"config", config_json(result.config)}};
   io::write_file_atomic(dir / "model.json", model.dump(2) + "\n");
   io::write_file_atomic(dir / "metrics.csv", metrics_csv(result.metrics));

@@ -17,6 +17,7 @@
 
 #include "../support/temp_dir.hpp"
 #include "lsc/io/npy.hpp"
+#include "lsc/io/png.hpp"
 
 namespace fs = std::filesystem;
 
@@ -120,6 +121,46 @@ TEST_F(Cli, KilledRunResumesBitExactly) {
   EXPECT_EQ(slurp(whole / "dictionary.npy"), slurp(killed / "dictionary.npy"));
   // Resuming with other settings is refused, naming the fix.
   expect_one_sentence_error(lsc(opts + " --tau-A 10 --resume --out " + killed.string()), "same options");
+}
+
+// Natural-image patches: a folder of images in, (N, p²) whitened patches and their recipe out,
+// the same recipe usable by train through --data images:PATH.
+TEST_F(Cli, PatchesFromAFolderOfImagesAndTrainingOnThem) {
+  const fs::path images = dir_ / "images";
+  fs::create_directories(images);
+  for (int i = 0; i < 3; ++i) {
+    std::vector<std::uint8_t> px(40 * 48);
+    for (std::size_t j = 0; j < px.size(); ++j) px[j] = static_cast<std::uint8_t>((j * 37 + i * 101 + (j / 48) * 13) % 251);
+    lsc::io::write_png(images / ("im" + std::to_string(i) + ".png"), px, 48, 40, 1);
+  }
+  const fs::path X = dir_ / "X.npy";
+  const Result r = lsc("patches " + images.string() + " --patch 6 --n 300 --seed 2 --out " + X.string());
+  ASSERT_EQ(r.status, 0) << r.err;
+  const lsc::io::NpyArray x = lsc::io::read_npy(X);
+  EXPECT_EQ(x.shape, (std::vector<std::size_t>{300, 36}));
+  const nlohmann::json recipe = nlohmann::json::parse(slurp(dir_ / "X.npy.json"));
+  EXPECT_EQ(recipe["whiten"], "olshausen");
+  EXPECT_EQ(recipe["images"], 3);
+  // Same seed, same patches.
+  ASSERT_EQ(lsc("patches " + images.string() + " --patch 6 --n 300 --seed 2 --out " + (dir_ / "Y.npy").string()).status, 0);
+  EXPECT_EQ(slurp(X), slurp(dir_ / "Y.npy"));
+
+  const fs::path run = dir_ / "run";
+  const Result t = lsc("train --data images:" + images.string() + " --patch 6 --patches 500 --K 8 --steps 400 --quiet --out " +
+                       run.string());
+  ASSERT_EQ(t.status, 0) << t.err;
+  const nlohmann::json model = nlohmann::json::parse(slurp(run / "model.json"));
+  EXPECT_EQ(model["D"], 36);
+  EXPECT_EQ(model["preprocessing"]["patch"], 6);
+}
+
+TEST_F(Cli, PatchesFromAMissingOrCorruptSourceAreOneSentence) {
+  expect_one_sentence_error(lsc("patches " + (dir_ / "none").string() + " --out " + (dir_ / "X.npy").string()), "none");
+  const fs::path images = dir_ / "images";
+  fs::create_directories(images);
+  std::ofstream(images / "broken.png") << "not a png";
+  expect_one_sentence_error(lsc("patches " + images.string() + " --out " + (dir_ / "X.npy").string()), "broken.png");
+  EXPECT_FALSE(fs::exists(dir_ / "X.npy"));
 }
 
 TEST_F(Cli, GenerateWritesDataCoefficientsAndDictionary) {

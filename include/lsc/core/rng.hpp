@@ -19,7 +19,7 @@ enum class Purpose : std::uint32_t {
   metropolis = 2,      // MALA accept/reject uniforms
   initial_state = 3,   // chain initialization
   batch = 4,           // which data points make a batch
-  data = 5,            // generated data (bars)
+  data = 5,            // data: step 0 bars coefficients, 1 bars noise, 2 patch positions, 3 image split
   dictionary = 6,      // random initial dictionary
 };
 

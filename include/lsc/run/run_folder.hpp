@@ -8,12 +8,15 @@
 #include <filesystem>
 #include <string>
 
+#include <nlohmann/json.hpp>
+
 #include "lsc/run/train.hpp"
 
 namespace lsc::run {
 
 struct RunInfo {
-  std::string data;  // where the data came from ("bars" or a path)
+  std::string data;              // where the data came from ("bars", a path, images:PATH)
+  nlohmann::json preprocessing;  // how image patches were made (null for other data)
 };
 
 void save_run(const std::filesystem::path& dir, const TrainResult& result, const RunInfo& info);
