@@ -131,8 +131,6 @@ void add_train(CLI::App& app, TrainArgs& a) {
   CLI::App* t = app.add_subcommand("train", "Learn a dictionary (and optionally pi, sigma, lambda); writes a run folder.");
   t->add_option("--data", a.data, "'bars' (generated afresh), an .npy file of shape (N, D), or images:PATH (folder, .mat, .npy stack)")
       ->capture_default_str();
-  t->add_option("--patches", a.images.count, "patches sampled from images:PATH")->capture_default_str();
-  add_patch_options(t, a.images);
   t->add_option("--method", c.method, "learning method: " + join(run::train_methods()))->capture_default_str()
       ->check(CLI::IsMember(run::train_methods()));
   t->add_option("--prior", a.prior, "prior: " + join(Prior::names()) + " (default l0 for lsc, l1 otherwise)")
@@ -166,6 +164,8 @@ void add_train(CLI::App& app, TrainArgs& a) {
   t->add_option("--bars-lambda", a.bars.lambda, "lambda of the generated bars data")->capture_default_str();
   t->add_option("--bars-sigma", a.bars.sigma, "sigma of the generated bars data")->capture_default_str();
   t->add_option("--bars-pixel", a.bars.pixel, "lit pixel value of the bars (default unit-norm bars)");
+  t->add_option("--patches", a.images.count, "patches sampled from images:PATH")->capture_default_str();
+  add_patch_options(t, a.images);
   t->add_option("--checkpoint-every", c.checkpoint_every, "write RUN_DIR/checkpoint.bin every N steps and at the end");
   t->add_flag("--resume", a.resume, "continue bit-exactly from RUN_DIR/checkpoint.bin (same options; --steps may grow)");
   t->add_option("--init-dictionary", a.init_dictionary, "start from this dictionary, shape (K, D)");
