@@ -264,6 +264,7 @@ int run_train(TrainArgs& a) {
 struct InferArgs {
   run::InferConfig config;
   std::string model_dir, dictionary, prior = "l0", data, out_mean, out_active, out_samples;
+  Index patches = 10000;
   Real pi = 0.3, lambda = 1.0, sigma = 0.5;
   bool quiet = false;
 };
@@ -279,7 +280,9 @@ void add_infer(CLI::App& app, InferArgs& a) {
   t->add_option("--pi", a.pi, "pi with --dictionary")->capture_default_str();
   t->add_option("--lambda", a.lambda, "lambda with --dictionary")->capture_default_str();
   t->add_option("--sigma", a.sigma, "sigma with --dictionary")->capture_default_str();
-  t->add_option("--data", a.data, "data .npy of shape (N, D)")->required();
+  t->add_option("--data", a.data, "data .npy of shape (N, D), or images:PATH to cut patches with the model's own preprocessing")
+      ->required();
+  t->add_option("--patches", a.patches, "patches cut from images:PATH")->capture_default_str();
   t->add_option("--method", c.method, "map|lca|langevin|mala (with l0, langevin is L0-LSC, eq. 3.9)")
       ->capture_default_str()->check(CLI::IsMember(run::infer_methods()));
   t->add_option("--chains", c.chains, "chains per data point")->capture_default_str();
@@ -306,7 +309,21 @@ int run_infer(InferArgs& a) {
     model.prior = Prior::make(Prior::kind_from_name(a.prior), a.lambda, a.pi);
     model.sigma = a.sigma;
   }
-  const Matrix X = io::read_npy_rows(a.data, static_cast<std::size_t>(model.D()));
+  Matrix X;
+  if (a.data.rfind("images:", 0) == 0) {
+    // New images get exactly the transform the model was trained with (model.json "preprocessing").
+    const nlohmann::json recipe = a.model_dir.empty() ? nlohmann::json() : run::load_preprocessing(a.model_dir);
+    require(!recipe.is_null(), "--data images:PATH needs a model trained on images (--model RUN_DIR of 'lsc train --data images:...'); "
+                               "for other models pass patches as an .npy file.");
+    PatchDataOptions o = patch_options_from_json(recipe);
+    o.path = a.data.substr(7);
+    o.subset = "all";
+    o.count = a.patches;
+    o.patches.seed = a.config.seed;
+    X = load_patches(o).X;
+  } else {
+    X = io::read_npy_rows(a.data, static_cast<std::size_t>(model.D()));
+  }
   a.config.keep_samples = !a.out_samples.empty();
   cli::ProgressBar bar("infer " + a.config.method);
   run::InferCallbacks cb;

@@ -25,19 +25,46 @@ PatchData load_patches(const PatchDataOptions& o) {
   out.X = sample_patches(images, o.count, o.patches);
   if (o.remove_mean) remove_patch_means(out.X);
   if (o.normalize_variance) normalize_patch_variance(out.X);
-  out.preprocessing = {{"source", o.path},
-                       {"variable", o.variable},
-                       {"images", images.size()},
-                       {"subset", o.subset},
-                       {"test_fraction", o.test_fraction},
-                       {"whiten", o.whiten},
-                       {"cutoff_cycles_per_pixel", o.cutoff},
-                       {"patch", o.patches.size},
-                       {"border", o.patches.border},
-                       {"seed", o.patches.seed},
-                       {"remove_mean", o.remove_mean},
-                       {"normalize_variance", o.normalize_variance}};
+  out.preprocessing = to_json(o);
+  out.preprocessing["images"] = images.size();
   return out;
+}
+
+nlohmann::json to_json(const PatchDataOptions& o) {
+  return {{"source", o.path},
+          {"variable", o.variable},
+          {"subset", o.subset},
+          {"test_fraction", o.test_fraction},
+          {"whiten", o.whiten},
+          {"cutoff_cycles_per_pixel", o.cutoff},
+          {"patch", o.patches.size},
+          {"border", o.patches.border},
+          {"seed", o.patches.seed},
+          {"count", o.count},
+          {"remove_mean", o.remove_mean},
+          {"normalize_variance", o.normalize_variance}};
+}
+
+PatchDataOptions patch_options_from_json(const nlohmann::json& j) {
+  PatchDataOptions o;
+  try {
+    o.path = j.at("source");
+    o.variable = j.at("variable");
+    o.subset = j.at("subset");
+    o.test_fraction = j.at("test_fraction");
+    o.whiten = j.at("whiten");
+    o.cutoff = j.at("cutoff_cycles_per_pixel");
+    o.patches.size = j.at("patch");
+    o.patches.border = j.at("border");
+    o.patches.seed = j.at("seed");
+    o.count = j.value("count", o.count);
+    o.remove_mean = j.at("remove_mean");
+    o.normalize_variance = j.at("normalize_variance");
+  } catch (const nlohmann::json::exception& e) {
+    throw Error(std::string("the preprocessing recipe is incomplete (") + e.what() +
+                "); re-create the run with 'lsc train --data images:PATH'.");
+  }
+  return o;
 }
 
 }  // namespace lsc

@@ -70,7 +70,8 @@ void save_run(const fs::path& dir, const TrainResult& result, const RunInfo& inf
   save_mosaic(dir / "dictionary.png", m.A);
 }
 
-Model load_model(const fs::path& dir) {
+namespace {
+nlohmann::json read_model_json(const fs::path& dir) {
   const fs::path file = dir / "model.json";
   std::ifstream in(file);
   require(in.good(), file.string() + ": cannot read the model description; pass a run folder written by 'lsc train'.");
@@ -80,6 +81,15 @@ Model load_model(const fs::path& dir) {
   } catch (const std::exception& e) {
     throw Error(file.string() + ": not valid JSON (" + e.what() + "); re-create it with 'lsc train'.");
   }
+  return j;
+}
+}  // namespace
+
+nlohmann::json load_preprocessing(const fs::path& dir) { return read_model_json(dir).value("preprocessing", json()); }
+
+Model load_model(const fs::path& dir) {
+  const fs::path file = dir / "model.json";
+  const json j = read_model_json(dir);
   Model m;
   try {
     const json& p = j.at("prior");

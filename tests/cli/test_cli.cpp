@@ -152,6 +152,18 @@ TEST_F(Cli, PatchesFromAFolderOfImagesAndTrainingOnThem) {
   const nlohmann::json model = nlohmann::json::parse(slurp(run / "model.json"));
   EXPECT_EQ(model["D"], 36);
   EXPECT_EQ(model["preprocessing"]["patch"], 6);
+
+  // New images get the model's own preprocessing.
+  const fs::path M = dir_ / "M.npy";
+  const Result i = lsc("infer --model " + run.string() + " --data images:" + images.string() +
+                       " --patches 50 --method mala --samples 20 --burn-in 20 --quiet --out-mean " + M.string());
+  ASSERT_EQ(i.status, 0) << i.err;
+  EXPECT_EQ(lsc::io::read_npy(M).shape, (std::vector<std::size_t>{50, 8}));
+  // A model that never saw images has no recipe to apply.
+  const fs::path bars_run = dir_ / "bars";
+  ASSERT_EQ(lsc("train --data bars --steps 200 --quiet --out " + bars_run.string()).status, 0);
+  expect_one_sentence_error(lsc("infer --model " + bars_run.string() + " --data images:" + images.string()),
+                            "trained on images");
 }
 
 TEST_F(Cli, PatchesFromAMissingOrCorruptSourceAreOneSentence) {

@@ -29,4 +29,8 @@ struct PatchData {
 
 PatchData load_patches(const PatchDataOptions& options);
 
+// The recipe as saved in model.json ("preprocessing") and X.npy.json, and back.
+nlohmann::json to_json(const PatchDataOptions& options);
+PatchDataOptions patch_options_from_json(const nlohmann::json& recipe);
+
 }  // namespace lsc

@@ -24,6 +24,9 @@ void save_run(const std::filesystem::path& dir, const TrainResult& result, const
 // The model of a run folder; throws Error naming the file if anything is missing or malformed.
 Model load_model(const std::filesystem::path& dir);
 
+// The preprocessing recipe of a run folder (null unless it was trained on images:PATH).
+nlohmann::json load_preprocessing(const std::filesystem::path& dir);
+
 // Writes the mosaic of a D×K dictionary: square patches when D is a square, else one row each.
 void save_mosaic(const std::filesystem::path& file, const Matrix& A, bool sort_by_norm = false);
 
