@@ -7,7 +7,6 @@
 #include <sstream>
 
 #include "lsc/core/error.hpp"
-#include "lsc/core/rng.hpp"
 #include "lsc/data/bars.hpp"
 #include "lsc/eval/kl_prior.hpp"
 #include "lsc/eval/recovery.hpp"
@@ -163,13 +162,6 @@ Matrix learned_bars(const Options& o, const std::string& stage) {
   say(o, stage + ": learning the bars dictionary with L0-LSC (pi fixed at 0.3)");
   const BarsSource data = bars(0.3, 50);
   return run::train(lsc_config(o, 50), data).model.A;
-}
-
-Matrix random_dictionary(Index D, Index K, std::uint64_t seed) {
-  const Philox rng(seed);
-  Matrix A(D, K);
-  for (Index k = 0; k < K; ++k) rng.normals(Purpose::dictionary, 1, static_cast<std::uint64_t>(k), A.col(k).data(), D);
-  return A / std::sqrt(Real(D));
 }
 
 json fig5(const Options& o) {

@@ -6,6 +6,7 @@
 #include <Eigen/Eigenvalues>
 
 #include "lsc/core/error.hpp"
+#include "lsc/core/rng.hpp"
 
 namespace lsc {
 
@@ -20,6 +21,13 @@ Real lipschitz_constant(const Model& model) {
   const Matrix gram = model.A.transpose() * model.A;
   const Eigen::SelfAdjointEigenSolver<Matrix> eig(gram, Eigen::EigenvaluesOnly);
   return eig.eigenvalues().maxCoeff() / (model.sigma * model.sigma);
+}
+
+Matrix random_dictionary(Index D, Index K, std::uint64_t seed) {
+  const Philox rng(seed);
+  Matrix A(D, K);
+  for (Index k = 0; k < K; ++k) rng.normals(Purpose::dictionary, 0, static_cast<std::uint64_t>(k), A.col(k).data(), D);
+  return A / std::sqrt(Real(D));
 }
 
 void normalize_columns(Matrix& A) {

@@ -6,7 +6,6 @@
 
 #include "lsc/core/error.hpp"
 #include "lsc/core/parallel.hpp"
-#include "lsc/core/rng.hpp"
 #include "lsc/learn/learner.hpp"
 #include "lsc/sampler/langevin.hpp"
 #include "lsc/solver/gradient_flow.hpp"
@@ -22,18 +21,6 @@ namespace {
 template <class T>
 void set_default(T& value, T fallback) {
   if (value == T{}) value = fallback;
-}
-
-// A random initial dictionary: Gaussian columns of unit expected norm, from the seed.
-Matrix initial_dictionary(Index D, Index K, std::uint64_t seed, bool normalize) {
-  const Philox rng(seed);
-  Matrix A(D, K);
-  for (Index k = 0; k < K; ++k) {
-    rng.normals(Purpose::dictionary, 0, static_cast<std::uint64_t>(k), A.col(k).data(), D);
-  }
-  A /= std::sqrt(Real(D));
-  if (normalize) normalize_columns(A);
-  return A;
 }
 
 std::unique_ptr<Learner> make_learner(const TrainConfig& c, Model model, const BatchSource& data) {
@@ -124,7 +111,8 @@ TrainResult train(const TrainConfig& config, const BatchSource& data, const Trai
                 std::to_string(data.dim()) + ") is needed; pass a matching --K or dictionary.");
     model.A = *c.initial_dictionary;
   } else {
-    model.A = initial_dictionary(data.dim(), c.K, c.seed, *c.normalize);
+    model.A = random_dictionary(data.dim(), c.K, c.seed);
+    if (*c.normalize) normalize_columns(model.A);
   }
   std::unique_ptr<Learner> learner = make_learner(c, std::move(model), data);
 
