@@ -26,7 +26,7 @@ struct TrainConfig {
   // Time scales, in steps with Δt = 1 (0: the method's documented default, see defaults()).
   std::uint64_t steps = 0;     // dictionary updates
   Index batch = 0;             // data points (= chains) per batch
-  Real tau_u = 0;              // coefficient time constant: ε = 1/τ_u (LSC, SSC)
+  Real tau_u = 0;              // coefficient time constant: ε = 1/τ_u (LSC, SSC); 0: from the stiffness, see train()
   Real tau_A = 0;              // dictionary time constant, on batch means
   std::uint64_t tau_x = 0;     // steps a batch is held (LSC, SSC)
   std::optional<std::uint64_t> hold_burn_in;  // steps per hold without learning (LSC)
