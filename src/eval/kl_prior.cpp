@@ -31,11 +31,10 @@ PriorHistogram prior_histogram(const Prior& prior, const Matrix& S, int bins) {
   const Real n = Real(S.size());
   h.zero_fraction = count[0] / n;
   // Prior masses: the spike plus the slab's mass below the threshold in the zero bin.
-  auto slab_cdf = [&](Real s) { return prior.cdf(s); };
   h.prior.resize(cells);
-  h.prior[0] = slab_cdf(h.zero_threshold);
-  for (int b = 0; b < bins; ++b) h.prior[b + 1] = slab_cdf(h.edges[b + 1]) - slab_cdf(h.edges[b]);
-  h.prior[cells - 1] = 1 - slab_cdf(h.upper);
+  h.prior[0] = prior.cdf(h.zero_threshold);
+  for (int b = 0; b < bins; ++b) h.prior[b + 1] = prior.cdf(h.edges[b + 1]) - prior.cdf(h.edges[b]);
+  h.prior[cells - 1] = 1 - prior.cdf(h.upper);
   h.empirical.resize(cells);
   const Real floor_total = n + 0.5 * Real(std::count(count.begin(), count.end(), 0.0));
   for (std::size_t c = 0; c < cells; ++c) h.empirical[c] = (count[c] > 0 ? count[c] : 0.5) / floor_total;

@@ -17,6 +17,16 @@ LangevinSampler::LangevinSampler(std::uint64_t seed, LangevinOptions options)
           "the temperature T must be zero or positive; pass e.g. --temperature 1.");
 }
 
+const Real* LangevinSampler::noise_of(const ChainState& chains, Index j) const {
+  // One buffer per thread: no allocation per chain and step, and the draw stays fused with the
+  // update that consumes it.
+  thread_local std::vector<Real> z;
+  const Index K = chains.U.rows();
+  z.resize(static_cast<std::size_t>(K));
+  rng_.normals(Purpose::langevin_noise, chains.step, chains.chain[static_cast<std::size_t>(j)], z.data(), K);
+  return z.data();
+}
+
 void LangevinSampler::step(const Model& model, const Matrix& X, ChainState& chains) {
   evaluate(model, chains.U, X, eval_, options_.metropolis);
   if (options_.metropolis)
@@ -33,8 +43,7 @@ void LangevinSampler::euler_step(const Model& model, ChainState& chains) {
   const Real noise = std::sqrt(2 * options_.temperature * eps);
   visit_prior(model.prior, [&](const auto& ops) {
     for_each_column(chains.U.cols(), [&](Index j) {
-      std::vector<Real> z(static_cast<std::size_t>(K));
-      rng_.normals(Purpose::langevin_noise, chains.step, chains.chain[j], z.data(), K);
+      const Real* z = noise_of(chains, j);
       Real* u = chains.U.col(j).data();
       const Real* g = eval_.G.col(j).data();
       for (Index k = 0; k < K; ++k) {
@@ -53,8 +62,7 @@ void LangevinSampler::metropolis_step(const Model& model, const Matrix& X, Chain
   gradient_u(model, chains.U, eval_, grad_);
   proposal_.resize(K, N);
   for_each_column(N, [&](Index j) {
-    std::vector<Real> z(static_cast<std::size_t>(K));
-    rng_.normals(Purpose::langevin_noise, chains.step, chains.chain[j], z.data(), K);
+    const Real* z = noise_of(chains, j);
     for (Index k = 0; k < K; ++k)
       proposal_(k, j) = chains.U(k, j) - eps * grad_(k, j) + noise * z[k];
   });

@@ -28,6 +28,8 @@ class LangevinSampler final : public CoefficientDynamics {
  private:
   void euler_step(const Model& model, ChainState& chains);
   void metropolis_step(const Model& model, const Matrix& X, ChainState& chains);
+  // ξ of chain j at this step (eq. 2.27), K standard normals keyed by (seed, step, chain id).
+  const Real* noise_of(const ChainState& chains, Index j) const;
 
   Philox rng_;
   LangevinOptions options_;
