@@ -1,7 +1,7 @@
 #!/usr/bin/python3
-"""Plot the CSVs written by `lsc experiment NAME --out DIR` (Fang et al. 2022, Figs. 4-7, 10).
+"""Plot the CSVs written by `lsc experiment NAME --out DIR` (Fang et al. 2022, Figs. 4-10).
 
-Usage: plot_experiment.py NAME DIR   with NAME in fig4a, fig4b, fig5, fig10, fig6, fig7, all.
+Usage: plot_experiment.py NAME DIR   with NAME in fig4a, fig4b, fig5, fig10, fig6-fig9, all.
 Reads DIR/<csv files> and writes DIR/<png files>. Exits 1 with a one-line message on stderr
 if an input is missing or malformed.
 """
@@ -254,6 +254,80 @@ def fig7(directory):
     save(fig, directory, "fig7.png")
 
 
+def fig8(directory):
+    threshold = read_summary(directory, ["used_threshold"])["used_threshold"]
+    with open(os.path.join(directory, "summary.json")) as f:
+        used = json.load(f).get("used_fraction", float("nan"))
+    fig, (left, right) = plt.subplots(1, 2, figsize=(12.8, 4.8))
+    d = read_csv(os.path.join(directory, "fig8_norms_sorted.csv"), ["rank", "norm"])
+    left.plot(d["rank"], d["norm"], "o-", ms=2.5, lw=1, color="tab:blue", label="final norms, sorted")
+    left.axhline(threshold, color="tab:red", ls=":", lw=1.5,
+                 label=f"used threshold {threshold:.3g} (Otsu on log norm): {used:.0%} used")
+    left.set_xlabel("element rank (largest norm first)")
+    left.set_ylabel("dictionary element norm ‖A$_i$‖ (whitened pixel units)")
+    left.set_title(f"Sorted norms, K = {len(d['rank'])}, π fixed at 0.5")
+    left.set_ylim(bottom=0)
+    left.grid(True, alpha=0.3)
+    left.legend(fontsize=8)
+    t = read_csv(os.path.join(directory, "fig8_norms.csv"), ["step", "element", "norm"])
+    final = {}
+    series = defaultdict(list)
+    for step, element, norm in zip(t["step"], t["element"], t["norm"]):
+        series[int(element)].append((step, norm))
+    for element, points in series.items():
+        steps, norms = np.array(sorted(points)).T
+        final[element] = norms[-1]
+        right.plot(steps, norms, lw=0.5, alpha=0.5, color="tab:blue" if norms[-1] >= threshold else "tab:orange")
+    right.axhline(threshold, color="tab:red", ls=":", lw=1.5)
+    right.set_xlabel(STEP_LABEL)
+    right.set_ylabel("dictionary element norm ‖A$_i$‖ (whitened pixel units)")
+    right.set_title("Norms during training (blue: used at the end)")
+    right.grid(True, alpha=0.3)
+    fig.suptitle("L0-LSC on whitened natural-image patches: the norms decide how many elements are used")
+    save(fig, directory, "fig8_norms.png")
+
+
+def fig9(directory):
+    d = read_csv(os.path.join(directory, "fig9_points.csv"),
+                 ["overcompleteness", "K", "pi", "pi_p10", "pi_p90", "pi_times_K"])
+    omega = d["overcompleteness"]
+    fig, (left, right) = plt.subplots(1, 2, figsize=(12.8, 4.8))
+    err = [d["pi"] - d["pi_p10"], d["pi_p90"] - d["pi"]]
+    left.errorbar(omega, d["pi"], yerr=err, fmt="o", capsize=4, color="tab:blue", label="learned π (10-90 % range)")
+    grid = np.linspace(0.8, max(omega) + 0.2, 100)
+    c = np.exp(np.mean(np.log(d["pi"] * omega)))
+    left.plot(grid, c / grid, "--", color="tab:gray", label=f"π = {c:.3g} / Ω")
+    left.set_xlabel("overcompleteness Ω = K / D")
+    left.set_ylabel("activation probability π (dimensionless)")
+    left.set_title("π against overcompleteness")
+    left.set_ylim(bottom=0)
+    left.grid(True, alpha=0.3)
+    left.legend(fontsize=8)
+    K = d["K"]
+    right.errorbar(omega, d["pi_times_K"], yerr=[err[0] * K, err[1] * K], fmt="o", capsize=4, color="tab:green",
+                   label="π·K (expected active elements per patch)")
+    right.set_xlabel("overcompleteness Ω = K / D")
+    right.set_ylabel("π·K (elements per patch)")
+    right.set_title("Expected number of active elements")
+    right.set_ylim(0, 1.3 * float(np.max(d["pi_p90"] * K)))
+    right.grid(True, alpha=0.3)
+    right.legend(fontsize=8)
+    fig.suptitle("L0-LSC learning π on whitened natural-image patches at K = 64-256")
+    save(fig, directory, "fig9.png")
+    t = read_csv(os.path.join(directory, "fig9_pi.csv"), ["overcompleteness", "step", "pi"])
+    fig, ax = plt.subplots(figsize=(6.4, 4.8))
+    for o in sorted(set(t["overcompleteness"])):
+        sel = t["overcompleteness"] == o
+        order = np.argsort(t["step"][sel])
+        ax.plot(t["step"][sel][order], t["pi"][sel][order], lw=1.2, label=f"Ω = {o:g}")
+    ax.set_xlabel(STEP_LABEL)
+    ax.set_ylabel("activation probability π (dimensionless)")
+    ax.set_title("π(t) learned from 0.5")
+    ax.grid(True, alpha=0.3)
+    ax.legend(fontsize=8)
+    save(fig, directory, "fig9_pi.png")
+
+
 FIGURES = {  # NAME -> (function, CSV files it reads)
     "fig4a": (fig4a, ["fig4a_sweep.csv"]),
     "fig4b": (fig4b, ["fig4b_pi.csv"]),
@@ -261,6 +335,8 @@ FIGURES = {  # NAME -> (function, CSV files it reads)
     "fig10": (fig10, ["fig10_kl.csv"]),
     "fig6": (fig6, ["fig6_norms.csv"]),
     "fig7": (fig7, ["fig7_norms.csv", "fig7_pi.csv"]),
+    "fig8": (fig8, ["fig8_norms_sorted.csv", "fig8_norms.csv"]),
+    "fig9": (fig9, ["fig9_points.csv", "fig9_pi.csv"]),
 }
 
 

@@ -81,9 +81,12 @@ int run_generate(const GenerateArgs& a) {
 // Options of natural-image patch data, shared by `patches` and `train --data images:PATH`.
 void add_patch_options(CLI::App* cmd, PatchDataOptions& p) {
   cmd->add_option("--patch", p.patches.size, "patch side p (D = p^2)")->capture_default_str();
-  cmd->add_option("--whiten", p.whiten, "olshausen (frequency-domain, per image) or none")->capture_default_str()
-      ->check(CLI::IsMember({"olshausen", "none"}));
+  cmd->add_option("--whiten", p.whiten, "olshausen (frequency domain, per image), pca or zca (fit on the patches), or none")
+      ->capture_default_str()->check(CLI::IsMember({"olshausen", "pca", "zca", "none"}));
   cmd->add_option("--cutoff", p.cutoff, "Olshausen-Field roll-off frequency f0 in cycles/pixel")->capture_default_str();
+  cmd->add_option("--keep", p.keep, "pca/zca: fraction of the p^2 components kept (SVAE: 0.785 = pi/4 with --keep-by-frequency)")
+      ->capture_default_str();
+  cmd->add_flag("--keep-by-frequency", p.keep_by_frequency, "pca/zca: keep the lowest-spatial-frequency components rather than the largest-variance ones");
   cmd->add_option("--variable", p.variable, "variable of a .mat file (default: the first numeric one)");
   cmd->add_option("--subset", p.subset, "images to use: all, or the train / test part of a split by image")
       ->capture_default_str()->check(CLI::IsMember({"all", "train", "test"}));
@@ -111,9 +114,9 @@ int run_patches(const PatchesArgs& a) {
   const PatchData d = load_patches(a.data);
   io::write_npy_rows(a.out, d.X);
   io::write_file_atomic(a.out + ".json", d.preprocessing.dump(2) + "\n");
-  std::printf("wrote %s: %lld patches of %dx%d from %s (%s whitening); preprocessing in %s.json\n", a.out.c_str(),
-              static_cast<long long>(d.X.cols()), a.data.patches.size, a.data.patches.size, a.data.path.c_str(),
-              a.data.whiten.c_str(), a.out.c_str());
+  std::printf("wrote %s: %lld patches of %dx%d (dimension %lld) from %s (%s whitening); preprocessing in %s.json\n",
+              a.out.c_str(), static_cast<long long>(d.X.cols()), a.data.patches.size, a.data.patches.size,
+              static_cast<long long>(d.X.rows()), a.data.path.c_str(), a.data.whiten.c_str(), a.out.c_str());
   return 0;
 }
 
@@ -147,6 +150,7 @@ void add_train(CLI::App& app, TrainArgs& a) {
   t->add_option("--tau-u", c.tau_u, "coefficient time constant in steps (eps = 1/tau_u)");
   t->add_option("--tau-A", c.tau_A, "dictionary time constant in steps, on batch means");
   t->add_option("--tau-x", c.tau_x, "steps each batch is held (lsc, ssc)");
+  t->add_option("--target-accept", c.target_accept, "MALA: adapt the step size toward this acceptance during each hold burn-in, never faster than 1/tau_u (default 0.574; 0: off)");
   t->add_option("--hold-burn-in", c.hold_burn_in, "steps after each batch switch in which the chains re-equilibrate and nothing is learned (lsc; default tau_x/2)");
   t->add_option("--tau-u0", c.tau_u0, "time constant of u0 (pi) learning");
   t->add_option("--tau-sigma", c.tau_sigma, "time constant of sigma learning");
@@ -234,10 +238,11 @@ int run_train(TrainArgs& a) {
               m.prior.pi, m.prior.lambda, m.sigma, last.mean_norm, last.reconstruction_error, last.active_fraction);
   nlohmann::json summary = {{"method", c.method}, {"prior", m.prior.name()}, {"pi", m.prior.pi},
                             {"lambda", m.prior.lambda}, {"sigma", m.sigma}, {"elapsed_s", result.elapsed_s},
-                            {"steps", last.step}, {"acceptance", result.acceptance}};
+                            {"steps", last.step}, {"acceptance", result.acceptance},
+                            {"tau_u_final", last.tau_u}};
   if (c.sampler == "mala")
-    std::printf("MALA acceptance %.3f%s\n", result.acceptance,
-                result.acceptance < 0.2 ? " (low: the chains barely move; increase --tau-u)" : "");
+    std::printf("MALA acceptance %.3f, final tau_u %.1f%s\n", result.acceptance, last.tau_u,
+                result.acceptance < 0.2 ? " (low: the chains barely move; increase --tau-u or --target-accept)" : "");
   if (truth) {
     const std::vector<Real> best = best_abs_cosine(*truth, m.A);
     int recovered = 0;
@@ -289,6 +294,8 @@ void add_infer(CLI::App& app, InferArgs& a) {
   t->add_option("--samples", c.samples, "recorded steps per chain")->capture_default_str();
   t->add_option("--burn-in", c.burn_in, "steps discarded before recording")->capture_default_str();
   t->add_option("--tau-u", c.tau_u, "time constant (eps = 1/tau_u); default from the dictionary's stiffness");
+  t->add_option("--target-accept", c.target_accept, "mala: adapt the step size toward this acceptance during the burn-in, never faster than 1/tau_u (0: off)")
+      ->capture_default_str();
   t->add_option("--temperature", c.temperature, "temperature T")->capture_default_str();
   t->add_option("--map-steps", c.map_steps, "iterations of map / lca")->capture_default_str();
   t->add_option("--seed", c.seed, "random seed")->capture_default_str();
@@ -353,6 +360,7 @@ struct ExperimentArgs {
   std::string name, out;
   bool quick = false, list = false;
   int threads = 0;
+  std::string images;
 };
 
 void add_experiment(CLI::App& app, ExperimentArgs& a) {
@@ -362,6 +370,7 @@ void add_experiment(CLI::App& app, ExperimentArgs& a) {
   e->add_flag("--quick", a.quick, "reduced version (under two minutes on 2 cores) that still shows the effect");
   e->add_flag("--list", a.list, "list the experiments");
   e->add_option("--threads", a.threads, "threads (0: all cores)")->capture_default_str();
+  e->add_option("--images", a.images, "images for fig8/fig9 (default: $LSC_IMAGES, else ../shared/data/bsds300/images/train)");
 }
 
 int run_experiment(const ExperimentArgs& a) {
@@ -375,8 +384,19 @@ int run_experiment(const ExperimentArgs& a) {
   o.out = a.out;
   o.quick = a.quick;
   o.threads = a.threads;
-  o.log = [](const std::string& line) { std::fprintf(stderr, "%s\n", line.c_str()); };
+  o.images = a.images;
+  std::unique_ptr<cli::ProgressBar> bar;
+  o.log = [&](const std::string& line) {
+    if (bar) bar->finish();
+    bar.reset();
+    std::fprintf(stderr, "%s\n", line.c_str());
+  };
+  o.progress = [&](std::uint64_t done, std::uint64_t total, const std::string& detail) {
+    if (!bar) bar = std::make_unique<cli::ProgressBar>(a.name);
+    bar->update(done, total, detail);
+  };
   const nlohmann::json summary = experiment::run(a.name, o);
+  if (bar) bar->finish();
   std::printf("%s\n", summary.dump(2).c_str());
   return 0;
 }

@@ -6,7 +6,11 @@
 namespace lsc {
 
 PatchData load_patches(const PatchDataOptions& o) {
-  require(o.whiten == "olshausen" || o.whiten == "none", "unknown whitening '" + o.whiten + "'; choose olshausen or none.");
+  const bool pca = o.whiten == "pca" || o.whiten == "zca";
+  require(pca || o.whiten == "olshausen" || o.whiten == "none",
+          "unknown whitening '" + o.whiten + "'; choose olshausen, pca, zca or none.");
+  require(!pca || (o.keep > 0 && o.keep <= 1),
+          "the kept fraction of PCA components must lie in (0, 1]; pass e.g. --keep 0.785 (pi/4).");
   require(o.subset == "all" || o.subset == "train" || o.subset == "test",
           "unknown image subset '" + o.subset + "'; choose train, test or all.");
   require(o.count > 0, "the number of patches must be at least 1.");
@@ -24,9 +28,22 @@ PatchData load_patches(const PatchDataOptions& o) {
   PatchData out;
   out.X = sample_patches(images, o.count, o.patches);
   if (o.remove_mean) remove_patch_means(out.X);
+  if (pca) {
+    if (o.fitted) {
+      out.pca = *o.fitted;
+    } else {
+      require(out.X.cols() >= out.X.rows(),
+              "PCA whitening needs at least as many patches as pixels per patch (" + std::to_string(out.X.rows()) +
+                  "); pass a larger --n / --patches.");
+      const auto mode = o.whiten == "pca" ? PcaWhitening::Mode::pca : PcaWhitening::Mode::zca;
+      out.pca = PcaWhitening::fit(out.X, mode, o.keep, o.keep_by_frequency);
+    }
+    out.X = out.pca->apply(out.X);
+  }
   if (o.normalize_variance) normalize_patch_variance(out.X);
   out.preprocessing = to_json(o);
   out.preprocessing["images"] = images.size();
+  if (out.pca) out.preprocessing["pca"] = out.pca->to_json();
   return out;
 }
 
@@ -37,6 +54,8 @@ nlohmann::json to_json(const PatchDataOptions& o) {
           {"test_fraction", o.test_fraction},
           {"whiten", o.whiten},
           {"cutoff_cycles_per_pixel", o.cutoff},
+          {"keep", o.keep},
+          {"keep_by_frequency", o.keep_by_frequency},
           {"patch", o.patches.size},
           {"border", o.patches.border},
           {"seed", o.patches.seed},
@@ -60,11 +79,23 @@ PatchDataOptions patch_options_from_json(const nlohmann::json& j) {
     o.count = j.value("count", o.count);
     o.remove_mean = j.at("remove_mean");
     o.normalize_variance = j.at("normalize_variance");
+    o.keep = j.value("keep", 1.0);
+    o.keep_by_frequency = j.value("keep_by_frequency", false);
+    if (j.contains("pca")) o.fitted = PcaWhitening::from_json(j.at("pca"));
   } catch (const nlohmann::json::exception& e) {
     throw Error(std::string("the preprocessing recipe is incomplete (") + e.what() +
                 "); re-create the run with 'lsc train --data images:PATH'.");
   }
   return o;
+}
+
+Matrix elements_in_pixel_space(const Matrix& A, const nlohmann::json& recipe) {
+  if (recipe.is_null() || !recipe.contains("pca") || recipe.value("whiten", "") != "pca") return A;
+  const PcaWhitening w = PcaWhitening::from_json(recipe.at("pca"));
+  require(A.rows() == w.output_dim(), "the dictionary has " + std::to_string(A.rows()) +
+                                          " rows but the recipe's PCA keeps " + std::to_string(w.output_dim()) +
+                                          " components; pass the model's own preprocessing.");
+  return w.invert(A).colwise() - w.mean;
 }
 
 }  // namespace lsc

@@ -1,50 +1,21 @@
 // The bars experiments of §4.1-4.2 and app. B (Fig. 4a, 4b, 5, 6, 7, 10).
 #include <algorithm>
 #include <cmath>
-#include <cstdlib>
-#include <iomanip>
 #include <map>
-#include <sstream>
 
+#include "common.hpp"
 #include "lsc/core/error.hpp"
 #include "lsc/data/bars.hpp"
 #include "lsc/eval/kl_prior.hpp"
 #include "lsc/eval/recovery.hpp"
-#include "lsc/experiment/experiment.hpp"
-#include "lsc/io/atomic_file.hpp"
 #include "lsc/run/infer.hpp"
 #include "lsc/run/run_folder.hpp"
 #include "lsc/run/train.hpp"
 
-namespace lsc::experiment {
-
-namespace fs = std::filesystem;
-using nlohmann::json;
-
-namespace {
+namespace lsc::experiment::detail {
 
 // The data's prior in every bars experiment (science.md, "Measurements").
 constexpr Real kLambda = 1.0, kSigma = 0.5;
-
-// A CSV table built row by row and written atomically.
-class Csv {
- public:
-  explicit Csv(const std::string& header) { out_ << header << '\n' << std::setprecision(8); }
-  template <class... T>
-  void row(const T&... values) {
-    std::size_t i = 0;
-    ((out_ << (i++ ? "," : "") << values), ...);
-    out_ << '\n';
-  }
-  void save(const fs::path& file) const { io::write_file_atomic(file, out_.str()); }
-
- private:
-  std::ostringstream out_;
-};
-
-void say(const Options& o, const std::string& line) {
-  if (o.log) o.log(line);
-}
 
 BarsSource bars(Real pi, std::uint64_t seed) {
   BarsOptions b;
@@ -74,22 +45,6 @@ run::TrainConfig lsc_config(const Options& o, std::uint64_t seed) {
   if (o.quick) c.steps = 30000;
   return c;
 }
-
-Real quantile(std::vector<Real> v, Real q) {
-  std::sort(v.begin(), v.end());
-  const Real pos = q * Real(v.size() - 1);
-  const auto lo = static_cast<std::size_t>(std::floor(pos));
-  const std::size_t hi = std::min(lo + 1, v.size() - 1);
-  return v[lo] + (pos - Real(lo)) * (v[hi] - v[lo]);
-}
-
-// Norms of every element at every metrics row (Fig. 6-7).
-struct NormTrace {
-  Csv csv{"step,element,norm"};
-  void record(const run::MetricsRow& r, const Model& m) {
-    for (Index k = 0; k < m.K(); ++k) csv.row(r.step, k, m.A.col(k).norm());
-  }
-};
 
 // ---------------------------------------------------------------------------------------------
 // Fig. 4a: with MAP inference, λ controls the L0 sparsity only indirectly. As in the authors'
@@ -277,13 +232,6 @@ OvercompleteRun overcomplete(const Options& o, bool learn_pi, std::uint64_t seed
   return out;
 }
 
-std::vector<Real> sorted_norms(const Matrix& A) {
-  std::vector<Real> n;
-  for (Index k = 0; k < A.cols(); ++k) n.push_back(A.col(k).norm());
-  std::sort(n.rbegin(), n.rend());
-  return n;
-}
-
 json fig6(const Options& o) {
   say(o, "fig6: L0-LSC with K = 32, pi fixed at 0.3, no normalization");
   OvercompleteRun r = overcomplete(o, false, 70);
@@ -338,43 +286,4 @@ json fig7(const Options& o) {
           {"elapsed_s", r.result.elapsed_s}};
 }
 
-}  // namespace
-
-const std::vector<Experiment>& registry() {
-  static const std::vector<Experiment> all = {
-      {"fig4a", "MAP (DSC, LCA) activity against lambda on bars with pi = 0.3 and 0.1: lambda sets sparsity only indirectly", fig4a},
-      {"fig4b", "L0-LSC learns pi from 0.5 on bars with pi = 0.3 and 0.1", fig4b},
-      {"fig5", "coefficient histograms of DSC, LCA and L0-LSC against the prior, learned and random dictionaries", fig5},
-      {"fig10", "KL(prior || coefficients) during training of DSC, LCA and L0-LSC (app. B)", fig10},
-      {"fig6", "K = 32 with pi fixed: element norms bifurcate, 16 bars stay, 16 vanish", fig6},
-      {"fig7", "K = 32 with norms and pi learned: duplicated bars with halved activity", fig7},
-  };
-  return all;
-}
-
-json run(const std::string& name, const Options& o) {
-  const auto& all = registry();
-  const auto it = std::find_if(all.begin(), all.end(), [&](const Experiment& e) { return e.name == name; });
-  if (it == all.end()) {
-    std::string names;
-    for (const Experiment& e : all) names += (names.empty() ? "" : ", ") + e.name;
-    throw Error("unknown experiment '" + name + "'; choose one of " + names + " (lsc experiment --list).");
-  }
-  std::error_code ec;
-  fs::create_directories(o.out, ec);
-  require(!ec, o.out.string() + ": cannot create the output folder (" + ec.message() + "); choose a writable --out.");
-  json summary = it->run(o);
-  summary["experiment"] = name;
-  summary["quick"] = o.quick;
-  io::write_file_atomic(o.out / "summary.json", summary.dump(2) + "\n");
-  say(o, name + ": plotting");
-  const std::string cmd = "/usr/bin/python3 '" + std::string(LSC_SCRIPTS_DIR) + "/plot_experiment.py' " + name + " '" +
-                          o.out.string() + "'";
-  require(std::system(cmd.c_str()) == 0,
-          name + ": the numbers are in " + o.out.string() +
-              " but plotting failed; install python3-matplotlib (scripts/setup.sh does) and run scripts/plot_experiment.py " +
-              name + " " + o.out.string() + ".");
-  return summary;
-}
-
-}  // namespace lsc::experiment
+}  // namespace lsc::experiment::detail

@@ -85,8 +85,14 @@ void SimultaneousLearner::step() {
   if (step_ % options_.tau_x >= options_.hold_burn_in) {
     update_dictionary(eval.R, eval.S);
     learn_parameters(model_, eval, options_.parameters);
+  } else if (options_.adaptation) {
+    chains_.eps = options_.adaptation->update(coefficient_eps(), dynamics_->last_acceptance());
   }
   ++step_;
+}
+
+Real SimultaneousLearner::coefficient_eps() const {
+  return chains_.eps > 0 ? chains_.eps : dynamics_->eps();
 }
 
 }  // namespace lsc

@@ -33,10 +33,10 @@ void gradient_u(const Model& model, const Matrix& U, const EnergyEval& eval, Mat
   grad.resize(K, N);
   visit_prior(model.prior, [&](const auto& ops) {
     for_each_column(N, [&](Index j) {
-      for (Index k = 0; k < K; ++k) {
-        const Real u = U(k, j);
-        grad(k, j) = ops.ds_du(u) * eval.G(k, j) + ops.dcost(u);
-      }
+      const Real* u = U.col(j).data();
+      const Real* g = eval.G.col(j).data();
+      Real* out = grad.col(j).data();
+      for (Index k = 0; k < K; ++k) out[k] = ops.ds_du(u[k]) * g[k] + ops.dcost(u[k]);
     });
   });
 }

@@ -25,7 +25,7 @@ nlohmann::json metrics_json(const std::vector<MetricsRow>& rows) {
   nlohmann::json out = nlohmann::json::array();
   for (const MetricsRow& r : rows)
     out.push_back({r.step, r.elapsed_s, r.reconstruction_error, r.active_fraction, r.pi, r.sigma, r.lambda,
-                   r.mean_norm});
+                   r.mean_norm, r.tau_u});
   return out;
 }
 
@@ -45,6 +45,7 @@ void save_checkpoint(const std::filesystem::path& file, const TrainCheckpoint& c
       {"chain_step", s.chains.step},
       {"proposed", s.chains.proposed},
       {"accepted", s.chains.accepted},
+      {"eps", s.chains.eps},
       {"elapsed_s", ck.elapsed_s},
       {"metrics", metrics_json(ck.metrics)}};
   // JSON numbers keep every bit of a double: nlohmann writes the shortest round-trip form.
@@ -100,9 +101,10 @@ TrainCheckpoint load_checkpoint(const std::filesystem::path& file, const TrainCo
   s.chains.step = h.at("chain_step");
   s.chains.proposed = h.at("proposed");
   s.chains.accepted = h.at("accepted");
+  s.chains.eps = h.at("eps");
   ck.elapsed_s = h.at("elapsed_s");
   for (const auto& r : h.at("metrics"))
-    ck.metrics.push_back({r[0], r[1], r[2], r[3], r[4], r[5], r[6], r[7]});
+    ck.metrics.push_back({r[0], r[1], r[2], r[3], r[4], r[5], r[6], r[7], r[8]});
   return ck;
 }
 

@@ -22,6 +22,7 @@ json config_json(const TrainConfig& c) {
               {"tau_lambda", c.tau_lambda},
               {"inner_steps", c.inner_steps},
               {"sampler", c.sampler},
+              {"target_accept", c.target_accept.value_or(0)},
               {"temperature", c.temperature},
               {"normalize", c.normalize.value_or(false)},
               {"seed", c.seed}};

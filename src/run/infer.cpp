@@ -3,11 +3,13 @@
 #include <algorithm>
 #include <chrono>
 #include <cmath>
+#include <optional>
 #include <sstream>
 
 #include "lsc/core/error.hpp"
 #include "lsc/core/parallel.hpp"
 #include "lsc/sampler/langevin.hpp"
+#include "lsc/sampler/step_size_adaptation.hpp"
 #include "lsc/solver/lca.hpp"
 #include "lsc/solver/proximal_gradient.hpp"
 
@@ -62,6 +64,12 @@ void infer_sampling(const Model& model, const Matrix& X, const InferConfig& c, I
   // does not depend on the block size (the block size depends on C only, never on threads).
   const Index block = c.block > 0 ? c.block : std::max<Index>(1, 8192 / C);
   std::uint64_t proposed = 0, accepted = 0;
+  // MALA's step size adapts during the burn-in of each block (sampler/step_size_adaptation.hpp)
+  // and is fixed while samples are recorded.
+  std::optional<StepSizeAdaptation> adaptation;
+  if (c.method == "mala" && c.target_accept > 0) adaptation = StepSizeAdaptation{c.target_accept, 0.05, eps};
+  Real eps_sum = 0;
+  Index blocks = 0;
   Matrix Xrep, sum, nonzero;
   for (Index first = 0; first < N; first += block) {
     const Index n = std::min(block, N - first);
@@ -69,7 +77,12 @@ void infer_sampling(const Model& model, const Matrix& X, const InferConfig& c, I
     for (Index p = 0; p < n; ++p)
       for (Index ch = 0; ch < C; ++ch) Xrep.col(p * C + ch) = X.col(first + p);
     ChainState chains = ChainState::zeros(K, n * C, static_cast<std::uint64_t>(first * C));
-    for (std::uint64_t t = 0; t < c.burn_in; ++t) sampler.step(model, Xrep, chains);
+    for (std::uint64_t t = 0; t < c.burn_in; ++t) {
+      sampler.step(model, Xrep, chains);
+      if (adaptation) chains.eps = adaptation->update(chains.eps > 0 ? chains.eps : eps, sampler.last_acceptance());
+    }
+    eps_sum += chains.eps > 0 ? chains.eps : eps;
+    ++blocks;
     sum.setZero(K, n * C);
     nonzero.setZero(K, n * C);
     Matrix S(K, n * C);
@@ -98,6 +111,7 @@ void infer_sampling(const Model& model, const Matrix& X, const InferConfig& c, I
     if (cb.on_progress) cb.on_progress(static_cast<std::uint64_t>(first + n), static_cast<std::uint64_t>(N));
   }
   out.acceptance = proposed ? Real(accepted) / Real(proposed) : 1.0;
+  if (blocks > 0) out.tau_u = Real(blocks) / eps_sum;
 }
 
 }  // namespace

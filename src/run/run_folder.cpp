@@ -8,6 +8,7 @@
 #include <nlohmann/json.hpp>
 
 #include "lsc/core/error.hpp"
+#include "lsc/data/patch_dataset.hpp"
 #include "lsc/io/atomic_file.hpp"
 #include "lsc/run/config_json.hpp"
 #include "lsc/io/npy.hpp"
@@ -22,11 +23,12 @@ namespace {
 
 std::string metrics_csv(const std::vector<MetricsRow>& rows) {
   std::ostringstream out;
-  out << "step,elapsed_s,reconstruction_error,active_fraction,pi,sigma,lambda,mean_norm\n";
+  out << "step,elapsed_s,reconstruction_error,active_fraction,pi,sigma,lambda,mean_norm,tau_u\n";
   out << std::setprecision(9);
   for (const MetricsRow& r : rows)
     out << r.step << ',' << r.elapsed_s << ',' << r.reconstruction_error << ',' << r.active_fraction
-        << ',' << r.pi << ',' << r.sigma << ',' << r.lambda << ',' << r.mean_norm << '\n';
+        << ',' << r.pi << ',' << r.sigma << ',' << r.lambda << ',' << r.mean_norm
+        << ',' << r.tau_u << '\n';
   return out.str();
 }
 
@@ -67,7 +69,7 @@ void save_run(const fs::path& dir, const TrainResult& result, const RunInfo& inf
                       {"config", config_json(result.config)}};
   io::write_file_atomic(dir / "model.json", model.dump(2) + "\n");
   io::write_file_atomic(dir / "metrics.csv", metrics_csv(result.metrics));
-  save_mosaic(dir / "dictionary.png", m.A);
+  save_mosaic(dir / "dictionary.png", elements_in_pixel_space(m.A, info.preprocessing));
 }
 
 namespace {

@@ -30,6 +30,7 @@ std::unique_ptr<Learner> make_learner(const TrainConfig& c, Model model, const B
   o.tau_x = c.tau_x;
   o.hold_burn_in = *c.hold_burn_in;
   o.normalize = *c.normalize;
+  if (*c.target_accept > 0) o.adaptation = StepSizeAdaptation{*c.target_accept, 0.05, 1.0 / c.tau_u};
   if (c.learn_pi) o.parameters.tau_u0 = c.tau_u0;
   if (c.learn_sigma) o.parameters.tau_sigma = c.tau_sigma;
   if (c.learn_lambda) o.parameters.tau_lambda = c.tau_lambda;
@@ -76,6 +77,11 @@ TrainConfig resolve_defaults(TrainConfig c, Index D) {
   require(!sampling || c.sampler == "mala" || c.sampler == "euler",
           "unknown sampler '" + c.sampler + "'; choose mala or euler.");
   require(sampling || c.sampler == "none", "--sampler applies to --method lsc only.");
+  if (!c.target_accept) c.target_accept = c.sampler == "mala" ? 0.574 : 0.0;
+  require(*c.target_accept >= 0 && *c.target_accept < 1,
+          "--target-accept must lie in [0, 1) (0 switches step-size adaptation off); use e.g. 0.574.");
+  require(*c.target_accept == 0 || c.sampler == "mala",
+          "--target-accept adapts MALA's step size only; use --sampler mala or drop it.");
   // Documented defaults (docs/parameters.md), measured on the bars data: every method recovers
   // all 16 bars, and L0-LSC learns π within ±0.03 and the bars' unit norm within a few percent.
   set_default<std::uint64_t>(c.steps, sampling ? 200000 : (c.method == "ssc" ? 60000 : 2000));
@@ -150,6 +156,8 @@ TrainResult train(const TrainConfig& config, const BatchSource& data, const Trai
       row.sigma = m.sigma;
       row.lambda = m.prior.lambda;
       row.mean_norm = m.A.colwise().norm().mean();
+      const Real eps = learner->coefficient_eps();
+      row.tau_u = eps > 0 ? 1.0 / eps : 0.0;
       result.metrics.push_back(row);
       if (cb.on_metrics) cb.on_metrics(row, c.steps);
       if (cb.on_model) cb.on_model(row, m, learner->coefficients());

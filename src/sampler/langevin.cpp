@@ -28,18 +28,18 @@ const Real* LangevinSampler::noise_of(const ChainState& chains, Index j) const {
 }
 
 void LangevinSampler::step(const Model& model, const Matrix& X, ChainState& chains) {
+  const Real eps = chains.eps > 0 ? chains.eps : options_.eps;
   evaluate(model, chains.U, X, eval_, options_.metropolis);
   if (options_.metropolis)
-    metropolis_step(model, X, chains);
+    metropolis_step(model, X, chains, eps);
   else
-    euler_step(model, chains);
+    euler_step(model, chains, eps);
   ++chains.step;
-  check_finite_chains(model, chains.U, chains.step, options_.eps);
+  check_finite_chains(model, chains.U, chains.step, eps);
 }
 
-void LangevinSampler::euler_step(const Model& model, ChainState& chains) {
+void LangevinSampler::euler_step(const Model& model, ChainState& chains, Real eps) {
   const Index K = chains.U.rows();
-  const Real eps = options_.eps;
   const Real noise = std::sqrt(2 * options_.temperature * eps);
   visit_prior(model.prior, [&](const auto& ops) {
     for_each_column(chains.U.cols(), [&](Index j) {
@@ -54,9 +54,10 @@ void LangevinSampler::euler_step(const Model& model, ChainState& chains) {
   });
 }
 
-void LangevinSampler::metropolis_step(const Model& model, const Matrix& X, ChainState& chains) {
+void LangevinSampler::metropolis_step(const Model& model, const Matrix& X, ChainState& chains,
+                                      Real eps) {
   const Index K = chains.U.rows(), N = chains.U.cols();
-  const Real eps = options_.eps, T = options_.temperature;
+  const Real T = options_.temperature;
   require(T > 0, "MALA needs a positive temperature; use --temperature 1 or Euler-Maruyama.");
   const Real noise = std::sqrt(2 * T * eps);
   gradient_u(model, chains.U, eval_, grad_);
@@ -86,8 +87,11 @@ void LangevinSampler::metropolis_step(const Model& model, const Matrix& X, Chain
     accept[static_cast<std::size_t>(j)] = std::log(u) < log_alpha;
     if (accept[static_cast<std::size_t>(j)]) chains.U.col(j) = proposal_.col(j);
   });
-  for (unsigned char a : accept) chains.accepted += a;
+  std::uint64_t accepted = 0;
+  for (unsigned char a : accept) accepted += a;
+  chains.accepted += accepted;
   chains.proposed += static_cast<std::uint64_t>(N);
+  last_acceptance_ = static_cast<Real>(accepted) / static_cast<Real>(N);
 }
 
 void check_finite_chains(const Model& model, const Matrix& U, std::uint64_t step, Real eps) {

@@ -16,6 +16,7 @@
 #include <nlohmann/json.hpp>
 
 #include "../support/temp_dir.hpp"
+#include "lsc/data/patch_dataset.hpp"
 #include "lsc/io/npy.hpp"
 #include "lsc/io/png.hpp"
 
@@ -164,6 +165,59 @@ TEST_F(Cli, PatchesFromAFolderOfImagesAndTrainingOnThem) {
   ASSERT_EQ(lsc("train --data bars --steps 200 --quiet --out " + bars_run.string()).status, 0);
   expect_one_sentence_error(lsc("infer --model " + bars_run.string() + " --data images:" + images.string()),
                             "trained on images");
+}
+
+// PCA whitening is fit on the training patches, stored in the recipe and re-applied (not refit)
+// to new images; the dictionary mosaic shows the elements mapped back to pixels.
+TEST_F(Cli, PcaWhiteningIsFitOnceAndTravelsWithTheModel) {
+  const fs::path images = dir_ / "images";
+  fs::create_directories(images);
+  for (int i = 0; i < 3; ++i) {
+    std::vector<std::uint8_t> px(40 * 48);
+    for (std::size_t j = 0; j < px.size(); ++j)
+      px[j] = static_cast<std::uint8_t>((j * 37 + i * 101 + (j / 48) * 13 + (j * j) % 17) % 251);
+    lsc::io::write_png(images / ("im" + std::to_string(i) + ".png"), px, 48, 40, 1);
+  }
+  const fs::path X = dir_ / "X.npy";
+  ASSERT_EQ(lsc("patches " + images.string() + " --patch 6 --n 2000 --whiten pca --keep 0.5 --out " + X.string()).status, 0);
+  const lsc::io::NpyArray x = lsc::io::read_npy(X);
+  ASSERT_EQ(x.shape, (std::vector<std::size_t>{2000, 18}));
+  // The patches the transform was fit on come out with identity covariance (up to ε = 1e-8).
+  const Eigen::Map<const lsc::Matrix> Xm(x.data.data(), 18, 2000);
+  const lsc::Matrix centered = Xm.colwise() - Xm.rowwise().mean();
+  const lsc::Matrix cov = centered * centered.transpose() / 1999.0;
+  EXPECT_LT((cov - lsc::Matrix::Identity(18, 18)).cwiseAbs().maxCoeff(), 1e-6);
+
+  const fs::path run = dir_ / "run";
+  const Result t = lsc("train --data images:" + images.string() + " --patch 6 --patches 2000 --whiten pca --keep 0.5 --K 8 "
+                       "--steps 200 --quiet --out " + run.string());
+  ASSERT_EQ(t.status, 0) << t.err;
+  const nlohmann::json model = nlohmann::json::parse(slurp(run / "model.json"));
+  EXPECT_EQ(model["D"], 18);
+  const lsc::PcaWhitening fitted = lsc::PcaWhitening::from_json(model["preprocessing"]["pca"]);
+  EXPECT_EQ(fitted.output_dim(), 18);
+  // 8 elements of 6x6 pixels (not 18-vectors): the mosaic is drawn in pixel space.
+  EXPECT_GT(fs::file_size(run / "dictionary.png"), 100u);
+
+  // Inference on a single new image re-applies the stored transform: the patches it sees are
+  // the stored PCA applied to raw patches, which refitting on one image would not give.
+  const fs::path one = dir_ / "one";
+  fs::create_directories(one);
+  fs::copy_file(images / "im1.png", one / "im1.png");
+  const fs::path M = dir_ / "M.npy";
+  const Result i = lsc("infer --model " + run.string() + " --data images:" + one.string() +
+                       " --patches 40 --method mala --samples 10 --burn-in 10 --quiet --out-mean " + M.string());
+  ASSERT_EQ(i.status, 0) << i.err;
+  EXPECT_EQ(lsc::io::read_npy(M).shape, (std::vector<std::size_t>{40, 8}));
+  lsc::PatchDataOptions o = lsc::patch_options_from_json(model["preprocessing"]);
+  ASSERT_TRUE(o.fitted.has_value());
+  o.path = one.string();
+  o.count = 40;
+  const lsc::Matrix reapplied = lsc::load_patches(o).X;
+  o.fitted.reset();
+  o.whiten = "none";
+  const lsc::Matrix raw = lsc::load_patches(o).X;
+  EXPECT_LT((reapplied - fitted.apply(raw)).cwiseAbs().maxCoeff(), 1e-12);
 }
 
 TEST_F(Cli, PatchesFromAMissingOrCorruptSourceAreOneSentence) {

@@ -16,7 +16,12 @@ struct Options {
   std::filesystem::path out;
   bool quick = false;  // reduced version: under two minutes on 2 cores, still showing the effect
   int threads = 0;
+  // Natural images for fig8 / fig9 (folder, .mat or .npy stack). Empty: $LSC_IMAGES, else the
+  // BSDS300 training images in ../shared/data beside the repository.
+  std::filesystem::path images;
   std::function<void(const std::string&)> log;  // one line per stage
+  // Within a long stage: steps done of total, and a short detail (π, mean norm).
+  std::function<void(std::uint64_t done, std::uint64_t total, const std::string& detail)> progress;
 };
 
 struct Experiment {

@@ -5,11 +5,13 @@
 // the dictionary (SSC: Alg. 2; LSC and L0-LSC: eq. 2.29-2.31, 3.9-3.13).
 #include <cstdint>
 #include <memory>
+#include <optional>
 
 #include "lsc/data/batch_source.hpp"
 #include "lsc/learn/parameter_learning.hpp"
 #include "lsc/model/model.hpp"
 #include "lsc/sampler/dynamics.hpp"
+#include "lsc/sampler/step_size_adaptation.hpp"
 #include "lsc/solver/map_solver.hpp"
 
 namespace lsc {
@@ -23,6 +25,8 @@ struct LearnerOptions {
   // learning from them biases A toward smaller norms and π toward fewer active elements.
   std::uint64_t hold_burn_in = 0;
   bool normalize = false;      // unit-norm columns after each update (eq. 2.15; DSC, LCA, SSC)
+  // MALA step-size control during the hold burn-in (never while learning; LSC only).
+  std::optional<StepSizeAdaptation> adaptation;
   ParameterRates parameters;   // π, σ, λ learning (sampling learners only)
 };
 
@@ -49,6 +53,8 @@ class Learner {
   virtual const Matrix& coefficients() const = 0;
   // Fraction of accepted MALA proposals so far (1 for dynamics without accept/reject).
   virtual Real acceptance_rate() const { return 1.0; }
+  // The coefficient step size ε = Δt/τ_u in use (0 for the nested learners).
+  virtual Real coefficient_eps() const { return 0.0; }
   const Model& model() const { return model_; }
   std::uint64_t steps_taken() const { return step_; }
   virtual LearnerState state() const { return {step_, model_, {}}; }
@@ -93,6 +99,7 @@ class SimultaneousLearner final : public Learner {
   StepStats stats() const override { return stats_of(dynamics_->eval().R, dynamics_->eval().S); }
   const Matrix& coefficients() const override { return dynamics_->eval().S; }
   Real acceptance_rate() const override { return chains_.acceptance_rate(); }
+  Real coefficient_eps() const override;
   LearnerState state() const override { return {step_, model_, chains_}; }
   void restore(const LearnerState& state) override;
   const ChainState& chains() const { return chains_; }

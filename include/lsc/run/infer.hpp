@@ -18,6 +18,8 @@ struct InferConfig {
   std::uint64_t burn_in = 1000;   // steps discarded first
   Real tau_u = 0;                 // 0: chosen from the dictionary's stiffness (see infer.cpp)
   Real temperature = 1.0;
+  // mala: adapt ε toward this acceptance during the burn-in, never above 1/tau_u (0: off).
+  Real target_accept = 0.574;
   int map_steps = 500;            // iterations of map / lca
   std::uint64_t seed = 0;
   bool keep_samples = false;      // record chain 0's trajectory of every data point
@@ -29,7 +31,7 @@ struct InferResult {
   Matrix mean;                  // K×N posterior mean of s (the MAP for map / lca)
   Matrix active;                // K×N P(s ≠ 0 | x) (0/1 for map / lca)
   std::vector<Matrix> samples;  // samples[t] is K×N, when keep_samples
-  Real tau_u = 0;               // the time constant used
+  Real tau_u = 0;               // the time constant used (mala: after adaptation, mean over blocks)
   Real stiffness = 0;           // ε·max eig(AᵀA)/σ²: Euler-Maruyama's bias grows with it
   Real acceptance = 1;          // MALA acceptance rate
   double elapsed_s = 0;

@@ -2,8 +2,9 @@
 // A run folder is what a training run leaves for people and for later commands:
 //   dictionary.npy  (K, D): one element per row (scikit-learn's components_ convention)
 //   model.json      D, K, method, prior and its parameters (λ, π, u0), σ, seed, steps, version
-//   metrics.csv     step, elapsed_s, reconstruction_error, active_fraction, pi, sigma, lambda, mean_norm
-//   dictionary.png  the elements as a mosaic, each scaled to its own range
+//   metrics.csv     step, elapsed_s, reconstruction_error, active_fraction, pi, sigma, lambda, mean_norm, tau_u
+//   dictionary.png  the elements as a mosaic, each scaled to its own range (PCA-whitened
+//                   elements mapped back to pixels)
 // Every file is written atomically.
 #include <filesystem>
 #include <string>

@@ -33,6 +33,9 @@ struct TrainConfig {
   Real tau_u0 = 0, tau_sigma = 0, tau_lambda = 0;  // parameter time constants, on batch means
   int inner_steps = 0;         // MAP iterations per batch (DSC, LCA)
   std::string sampler;         // LSC coefficient steps: "mala" (default) or "euler" (the paper's)
+  // MALA: adapt ε toward this acceptance during each hold burn-in, never above 1/τ_u
+  // (sampler/step_size_adaptation.hpp); 0 switches it off. Default 0.574.
+  std::optional<Real> target_accept;
   Real temperature = 1.0;
   std::optional<bool> normalize;  // default: on for dsc/lca/ssc, off for lsc
 
@@ -54,6 +57,7 @@ struct MetricsRow {
   Real active_fraction = 0;       // mean fraction of s ≠ 0 over the window
   Real pi = 0, sigma = 0, lambda = 0;
   Real mean_norm = 0;             // mean ‖A_k‖
+  Real tau_u = 0;                 // Δt/ε of the coefficient steps at the row (adapted for MALA)
 };
 
 // What a run needs to continue bit-exactly after it was stopped.

@@ -13,6 +13,7 @@ struct ChainState {
   std::uint64_t step = 0;            // steps taken: keys the noise of the next step
   std::uint64_t proposed = 0;        // MALA proposals (column-steps) and acceptances
   std::uint64_t accepted = 0;
+  Real eps = 0;                      // MALA step size once adapted (0: the sampler's own ε)
 
   // N chains with ids first_chain, first_chain + 1, ..., all at u = 0 ... or at `init`.
   static ChainState zeros(Index K, Index N, std::uint64_t first_chain = 0);

@@ -13,6 +13,10 @@ class CoefficientDynamics {
   virtual ~CoefficientDynamics() = default;
   virtual void step(const Model& model, const Matrix& X, ChainState& chains) = 0;
   virtual const EnergyEval& eval() const = 0;
+  // The configured step size ε = Δt/τ_u.
+  virtual Real eps() const = 0;
+  // Fraction of chains whose proposal the last step accepted (1 without accept/reject).
+  virtual Real last_acceptance() const { return 1.0; }
 };
 
 }  // namespace lsc

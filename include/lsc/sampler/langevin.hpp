@@ -13,7 +13,7 @@
 namespace lsc {
 
 struct LangevinOptions {
-  Real eps = 0.05;          // Δt/τ_u
+  Real eps = 0.05;          // Δt/τ_u, unless the chains carry an adapted ε (ChainState::eps)
   Real temperature = 1.0;   // T of eq. 2.27; T = 1 samples the posterior
   bool metropolis = false;  // MALA accept/reject per chain
 };
@@ -23,11 +23,13 @@ class LangevinSampler final : public CoefficientDynamics {
   LangevinSampler(std::uint64_t seed, LangevinOptions options);
   void step(const Model& model, const Matrix& X, ChainState& chains) override;
   const EnergyEval& eval() const override { return eval_; }
+  Real eps() const override { return options_.eps; }
+  Real last_acceptance() const override { return last_acceptance_; }
   const LangevinOptions& options() const { return options_; }
 
  private:
-  void euler_step(const Model& model, ChainState& chains);
-  void metropolis_step(const Model& model, const Matrix& X, ChainState& chains);
+  void euler_step(const Model& model, ChainState& chains, Real eps);
+  void metropolis_step(const Model& model, const Matrix& X, ChainState& chains, Real eps);
   // ξ of chain j at this step (eq. 2.27), K standard normals keyed by (seed, step, chain id).
   const Real* noise_of(const ChainState& chains, Index j) const;
 
@@ -35,6 +37,7 @@ class LangevinSampler final : public CoefficientDynamics {
   LangevinOptions options_;
   EnergyEval eval_, proposal_eval_;
   Matrix grad_, proposal_, proposal_grad_;
+  Real last_acceptance_ = 1;
 };
 
 // Throws Error with a sentence naming the step and what to change if U is not finite.

@@ -12,6 +12,7 @@ class GradientFlow final : public CoefficientDynamics {
   explicit GradientFlow(Real eps);
   void step(const Model& model, const Matrix& X, ChainState& chains) override;
   const EnergyEval& eval() const override { return eval_; }
+  Real eps() const override { return eps_; }
 
  private:
   Real eps_;
