@@ -136,7 +136,7 @@ void add_train(CLI::App& app, TrainArgs& a) {
       ->capture_default_str();
   t->add_option("--method", c.method, "learning method: " + join(run::train_methods()))->capture_default_str()
       ->check(CLI::IsMember(run::train_methods()));
-  t->add_option("--prior", a.prior, "prior: " + join(Prior::names()) + " (default l0 for lsc, l1 otherwise)")
+  t->add_option("--prior", a.prior, "prior: " + join(Prior::names()) + " (default l0 for lsc, cauchy for svae, l1 otherwise)")
       ->check(CLI::IsMember(Prior::names()));
   t->add_option("--K", c.K, "number of dictionary elements")->capture_default_str();
   t->add_flag("--learn-pi", c.learn_pi, "learn the activation probability pi (eq. 3.13; l0 prior)");
@@ -144,7 +144,7 @@ void add_train(CLI::App& app, TrainArgs& a) {
   t->add_flag("--learn-lambda", c.learn_lambda, "learn the prior rate lambda (eq. 2.10)");
   t->add_option("--pi", c.pi, "(initial) activation probability pi")->capture_default_str();
   t->add_option("--lambda", c.lambda, "(initial) prior rate lambda")->capture_default_str();
-  t->add_option("--sigma", c.sigma, "(initial) noise sigma")->capture_default_str();
+  t->add_option("--sigma", c.sigma, "(initial) noise sigma (default 0.5; exp(-1) for svae)");
   t->add_option("--steps", c.steps, "dictionary updates (default: per method, see docs/parameters.md)");
   t->add_option("--batch", c.batch, "data points (= chains) per batch");
   t->add_option("--tau-u", c.tau_u, "coefficient time constant in steps (eps = 1/tau_u)");
@@ -159,6 +159,7 @@ void add_train(CLI::App& app, TrainArgs& a) {
   t->add_option("--sampler", c.sampler, "lsc coefficient steps: mala (Metropolis-adjusted, no discretization bias; default) or euler (the paper's Euler-Maruyama)")
       ->check(CLI::IsMember({"mala", "euler"}));
   t->add_option("--temperature", c.temperature, "temperature T of the Langevin noise")->capture_default_str();
+  t->add_option("--lr", c.lr, "Adam learning rate (svae; default 1e-4)");
   t->add_flag("--normalize", a.normalize, "normalize dictionary columns after each update");
   t->add_flag("--no-normalize", a.no_normalize, "never normalize dictionary columns");
   t->add_option("--seed", c.seed, "random seed")->capture_default_str();
@@ -221,8 +222,11 @@ int run_train(TrainArgs& a) {
   if (!a.quiet)
     cb.on_metrics = [&](const run::MetricsRow& r, std::uint64_t total) {
       char detail[160];
-      std::snprintf(detail, sizeof detail, "err %.4f active %.3f pi %.3f |A| %.3f", r.reconstruction_error,
-                    r.active_fraction, r.pi, r.mean_norm);
+      if (c.method == "svae")
+        std::snprintf(detail, sizeof detail, "elbo %.3f err %.4f |A| %.3f", r.elbo, r.reconstruction_error, r.mean_norm);
+      else
+        std::snprintf(detail, sizeof detail, "err %.4f active %.3f pi %.3f |A| %.3f", r.reconstruction_error,
+                      r.active_fraction, r.pi, r.mean_norm);
       bar.update(r.step, total, detail);
     };
   const run::TrainResult result = run::train(c, *source, cb, resume ? &*resume : nullptr);
@@ -240,6 +244,10 @@ int run_train(TrainArgs& a) {
                             {"lambda", m.prior.lambda}, {"sigma", m.sigma}, {"elapsed_s", result.elapsed_s},
                             {"steps", last.step}, {"acceptance", result.acceptance},
                             {"tau_u_final", last.tau_u}};
+  if (c.method == "svae") {
+    std::printf("ELBO (mean over the last metrics window, nats per data point) %.4f\n", last.elbo);
+    summary["elbo"] = last.elbo;
+  }
   if (c.sampler == "mala")
     std::printf("MALA acceptance %.3f, final tau_u %.1f%s\n", result.acceptance, last.tau_u,
                 result.acceptance < 0.2 ? " (low: the chains barely move; increase --tau-u or --target-accept)" : "");
@@ -254,8 +262,8 @@ int run_train(TrainArgs& a) {
     summary["bars_best_abs_cosine"] = best;
   }
   io::write_file_atomic(fs::path(a.out) / "summary.json", summary.dump(2) + "\n");
-  std::printf("run folder: %s (dictionary.npy, dictionary.png, model.json, metrics.csv, summary.json)\n",
-              a.out.c_str());
+  std::printf("run folder: %s (dictionary.npy, dictionary.png, model.json, metrics.csv, summary.json%s)\n",
+              a.out.c_str(), result.svae ? ", encoder/" : "");
   if (result.stopped_early) {
     std::printf("interrupted at step %llu of %llu%s\n", static_cast<unsigned long long>(last.step),
                 static_cast<unsigned long long>(c.steps),

@@ -3,6 +3,7 @@
 #include <cstring>
 #include <fstream>
 #include <iterator>
+#include <limits>
 
 #include <nlohmann/json.hpp>
 
@@ -25,7 +26,7 @@ nlohmann::json metrics_json(const std::vector<MetricsRow>& rows) {
   nlohmann::json out = nlohmann::json::array();
   for (const MetricsRow& r : rows)
     out.push_back({r.step, r.elapsed_s, r.reconstruction_error, r.active_fraction, r.pi, r.sigma, r.lambda,
-                   r.mean_norm, r.tau_u});
+                   r.mean_norm, r.tau_u, r.elbo});
   return out;
 }
 
@@ -33,7 +34,7 @@ nlohmann::json metrics_json(const std::vector<MetricsRow>& rows) {
 
 void save_checkpoint(const std::filesystem::path& file, const TrainCheckpoint& ck, const TrainConfig& config) {
   const LearnerState& s = ck.state;
-  const nlohmann::json header = {
+  nlohmann::json header = {
       {"config", config_json(config)},
       {"step", s.step},
       {"D", s.model.D()},
@@ -48,6 +49,9 @@ void save_checkpoint(const std::filesystem::path& file, const TrainCheckpoint& c
       {"eps", s.chains.eps},
       {"elapsed_s", ck.elapsed_s},
       {"metrics", metrics_json(ck.metrics)}};
+  nlohmann::json extra = nlohmann::json::array();
+  for (const Vector& e : s.extra) extra.push_back(e.size());
+  header["extra"] = extra;
   // JSON numbers keep every bit of a double: nlohmann writes the shortest round-trip form.
   const std::string text = header.dump();
   const std::uint64_t length = text.size();
@@ -58,6 +62,7 @@ void save_checkpoint(const std::filesystem::path& file, const TrainCheckpoint& c
   out.write(s.model.A.data(), sizeof(Real) * static_cast<std::size_t>(s.model.A.size()));
   out.write(s.chains.U.data(), sizeof(Real) * static_cast<std::size_t>(s.chains.U.size()));
   out.write(s.chains.chain.data(), sizeof(std::uint64_t) * s.chains.chain.size());
+  for (const Vector& e : s.extra) out.write(e.data(), sizeof(Real) * static_cast<std::size_t>(e.size()));
   out.commit();
 }
 
@@ -85,7 +90,13 @@ TrainCheckpoint load_checkpoint(const std::filesystem::path& file, const TrainCo
   TrainCheckpoint ck;
   LearnerState& s = ck.state;
   const Index D = h.at("D"), K = h.at("K"), N = h.at("N");
-  const std::size_t need = sizeof(Real) * static_cast<std::size_t>(D * K + K * N) + sizeof(std::uint64_t) * N;
+  std::vector<Index> extra;  // sizes of the learner's further arrays (SVAE: encoder and Adam)
+  for (const auto& e : h.value("extra", nlohmann::json::array())) {
+    extra.push_back(e.get<Index>());
+    require(extra.back() >= 0, bad);
+  }
+  std::size_t need = sizeof(Real) * static_cast<std::size_t>(D * K + K * N) + sizeof(std::uint64_t) * N;
+  for (Index e : extra) need += sizeof(Real) * static_cast<std::size_t>(e);
   require(bytes.size() - at == need, bad);
   s.step = h.at("step");
   s.model.A.resize(D, K);
@@ -98,13 +109,20 @@ TrainCheckpoint load_checkpoint(const std::filesystem::path& file, const TrainCo
   at += sizeof(Real) * static_cast<std::size_t>(K * N);
   s.chains.chain.resize(static_cast<std::size_t>(N));
   std::memcpy(s.chains.chain.data(), bytes.data() + at, sizeof(std::uint64_t) * static_cast<std::size_t>(N));
+  at += sizeof(std::uint64_t) * static_cast<std::size_t>(N);
+  for (Index e : extra) {
+    s.extra.emplace_back(e);
+    std::memcpy(s.extra.back().data(), bytes.data() + at, sizeof(Real) * static_cast<std::size_t>(e));
+    at += sizeof(Real) * static_cast<std::size_t>(e);
+  }
   s.chains.step = h.at("chain_step");
   s.chains.proposed = h.at("proposed");
   s.chains.accepted = h.at("accepted");
   s.chains.eps = h.at("eps");
   ck.elapsed_s = h.at("elapsed_s");
   for (const auto& r : h.at("metrics"))
-    ck.metrics.push_back({r[0], r[1], r[2], r[3], r[4], r[5], r[6], r[7], r[8]});
+    ck.metrics.push_back({r[0], r[1], r[2], r[3], r[4], r[5], r[6], r[7], r.size() > 8 ? r[8].get<Real>() : 0.0,
+                          r.size() > 9 && r[9].is_number() ? r[9].get<Real>() : std::numeric_limits<Real>::quiet_NaN()});
   return ck;
 }
 

@@ -5,7 +5,7 @@ namespace lsc::run {
 using nlohmann::json;
 
 json config_json(const TrainConfig& c) {
-  return json{{"method", c.method},
+  json j{{"method", c.method},
               {"K", c.K},
               {"learn_pi", c.learn_pi},
               {"learn_sigma", c.learn_sigma},
@@ -26,6 +26,9 @@ json config_json(const TrainConfig& c) {
               {"temperature", c.temperature},
               {"normalize", c.normalize.value_or(false)},
               {"seed", c.seed}};
+  // Only svae has a learning rate; the other methods' configurations stay as they were.
+  if (c.method == "svae") j["lr"] = c.lr;
+  return j;
 }
 
 }  // namespace lsc::run

@@ -13,6 +13,8 @@
 #include "lsc/run/config_json.hpp"
 #include "lsc/io/npy.hpp"
 #include "lsc/io/png.hpp"
+#include "lsc/nn/activation.hpp"
+#include "lsc/nn/dense.hpp"
 
 namespace lsc::run {
 
@@ -21,15 +23,25 @@ using nlohmann::json;
 
 namespace {
 
-std::string metrics_csv(const std::vector<MetricsRow>& rows) {
+// with_elbo (svae) appends the ELBO column; the other methods' files keep their columns.
+std::string metrics_csv(const std::vector<MetricsRow>& rows, bool with_elbo) {
   std::ostringstream out;
-  out << "step,elapsed_s,reconstruction_error,active_fraction,pi,sigma,lambda,mean_norm,tau_u\n";
+  out << "step,elapsed_s,reconstruction_error,active_fraction,pi,sigma,lambda,mean_norm,tau_u"
+      << (with_elbo ? ",elbo\n" : "\n");
   out << std::setprecision(9);
-  for (const MetricsRow& r : rows)
+  for (const MetricsRow& r : rows) {
     out << r.step << ',' << r.elapsed_s << ',' << r.reconstruction_error << ',' << r.active_fraction
-        << ',' << r.pi << ',' << r.sigma << ',' << r.lambda << ',' << r.mean_norm
-        << ',' << r.tau_u << '\n';
+        << ',' << r.pi << ',' << r.sigma << ',' << r.lambda << ',' << r.mean_norm << ',' << r.tau_u;
+    if (with_elbo) out << ',' << r.elbo;
+    out << '\n';
+  }
   return out.str();
+}
+
+constexpr const char* kNetworks[] = {"shared", "mean", "variance"};
+
+const nn::Mlp& network(const Svae& svae, const std::string& name) {
+  return name == "shared" ? svae.shared_net() : name == "mean" ? svae.mean_net() : svae.variance_net();
 }
 
 }  // namespace
@@ -55,7 +67,7 @@ void save_run(const fs::path& dir, const TrainResult& result, const RunInfo& inf
   // A is D×K column-major: its bytes are the C-order (K, D) array.
   io::write_npy(dir / "dictionary.npy", m.A.data(),
                 {static_cast<std::size_t>(m.K()), static_cast<std::size_t>(m.D())});
-  const json model = {{"version", LSC_VERSION},
+  json model = {{"version", LSC_VERSION},
                       {"D", m.D()},
                       {"K", m.K()},
                       {"method", result.config.method},
@@ -67,9 +79,47 @@ void save_run(const fs::path& dir, const TrainResult& result, const RunInfo& inf
                       {"data", info.data},
                       {"preprocessing", info.preprocessing},
                       {"config", config_json(result.config)}};
+  if (result.svae) model["encoder"] = "encoder/encoder.json";
   io::write_file_atomic(dir / "model.json", model.dump(2) + "\n");
-  io::write_file_atomic(dir / "metrics.csv", metrics_csv(result.metrics));
+  io::write_file_atomic(dir / "metrics.csv", metrics_csv(result.metrics, result.svae != nullptr));
   save_mosaic(dir / "dictionary.png", elements_in_pixel_space(m.A, info.preprocessing));
+  if (result.svae) save_encoder(dir / "encoder", *result.svae);
+}
+
+void save_encoder(const fs::path& dir, const Svae& svae) {
+  std::error_code ec;
+  fs::create_directories(dir, ec);
+  require(!ec && fs::is_directory(dir), dir.string() + ": cannot create the encoder folder (" + ec.message() +
+                                            "); choose a writable --out path.");
+  json networks;
+  for (const char* name : kNetworks) {
+    const nn::Mlp& net = network(svae, name);
+    json layers = json::array();
+    for (std::size_t i = 0; i < net.size(); ++i) {
+      const nn::Layer& layer = net.layer(i);
+      json l = {{"type", layer.name()}};
+      if (const auto* d = dynamic_cast<const nn::Dense*>(&layer)) {
+        const std::string stem = std::string(name) + "_" + std::to_string(i);
+        // W as (out, in), y = W x + b: the transpose's column-major bytes are that C-order array.
+        const Matrix Wt = d->W.transpose();
+        io::write_npy(dir / (stem + "_W.npy"), Wt.data(), {std::size_t(d->out()), std::size_t(d->in())});
+        io::write_npy(dir / (stem + "_b.npy"), d->b.data(), {std::size_t(d->out())});
+        l["in"] = d->in();
+        l["out"] = d->out();
+        l["W"] = stem + "_W.npy";
+        l["b"] = stem + "_b.npy";
+      }
+      layers.push_back(l);
+    }
+    networks[name] = layers;
+  }
+  const json j = {{"about", "SVAE recognition model q(z|x) = N(mean(h), diag variance(h)), h = shared(x) (SVAE §4.2); "
+                            "the variance network's sigmoid output is the variance itself; dense layers y = W x + b, "
+                            "W stored as (out, in)"},
+                  {"D", svae.D()},
+                  {"K", svae.K()},
+                  {"networks", networks}};
+  io::write_file_atomic(dir / "encoder.json", j.dump(2) + "\n");
 }
 
 namespace {
@@ -109,6 +159,43 @@ Model load_model(const fs::path& dir) {
   m.A = Eigen::Map<const Matrix>(a.data.data(), D, K);
   m.validate();
   return m;
+}
+
+Svae load_svae(const fs::path& dir) {
+  Model model = load_model(dir);
+  const fs::path file = dir / "encoder" / "encoder.json";
+  std::ifstream in(file);
+  require(in.good(), file.string() + ": no SVAE encoder here; pass a run folder written by 'lsc train --method svae'.");
+  nn::Mlp nets[3];
+  try {
+    json j;
+    in >> j;
+    for (int k = 0; k < 3; ++k)
+      for (const json& l : j.at("networks").at(kNetworks[k])) {
+        const std::string type = l.at("type");
+        if (type == "relu") {
+          nets[k].add(std::make_unique<nn::Relu>());
+        } else if (type == "sigmoid") {
+          nets[k].add(std::make_unique<nn::Sigmoid>());
+        } else if (type == "dense") {
+          const Index n_in = l.at("in"), n_out = l.at("out");
+          const io::NpyArray W = io::read_npy(dir / "encoder" / l.at("W").get<std::string>());
+          const io::NpyArray b = io::read_npy(dir / "encoder" / l.at("b").get<std::string>());
+          require(W.shape == std::vector<std::size_t>{std::size_t(n_out), std::size_t(n_in)} &&
+                      b.shape == std::vector<std::size_t>{std::size_t(n_out)},
+                  file.string() + ": a dense layer's arrays do not have the shapes it names; re-create the run with 'lsc train'.");
+          auto d = std::make_unique<nn::Dense>(n_in, n_out);
+          d->W = Eigen::Map<const Matrix>(W.data.data(), n_in, n_out).transpose();
+          d->b = Eigen::Map<const Vector>(b.data.data(), n_out);
+          nets[k].add(std::move(d));
+        } else {
+          throw Error(file.string() + ": unknown layer type '" + type + "'; re-create the run with 'lsc train'.");
+        }
+      }
+  } catch (const json::exception& e) {
+    throw Error(file.string() + ": missing or malformed field (" + e.what() + "); re-create the run with 'lsc train'.");
+  }
+  return Svae(std::move(model), std::move(nets[0]), std::move(nets[1]), std::move(nets[2]));
 }
 
 }  // namespace lsc::run

@@ -7,6 +7,7 @@
 #include "lsc/core/error.hpp"
 #include "lsc/core/parallel.hpp"
 #include "lsc/learn/learner.hpp"
+#include "lsc/learn/svae.hpp"
 #include "lsc/sampler/langevin.hpp"
 #include "lsc/solver/gradient_flow.hpp"
 #include "lsc/solver/lca.hpp"
@@ -14,7 +15,7 @@
 
 namespace lsc::run {
 
-std::vector<std::string> train_methods() { return {"dsc", "lca", "ssc", "lsc"}; }
+std::vector<std::string> train_methods() { return {"dsc", "lca", "ssc", "lsc", "svae"}; }
 
 namespace {
 
@@ -34,6 +35,12 @@ std::unique_ptr<Learner> make_learner(const TrainConfig& c, Model model, const B
   if (c.learn_pi) o.parameters.tau_u0 = c.tau_u0;
   if (c.learn_sigma) o.parameters.tau_sigma = c.tau_sigma;
   if (c.learn_lambda) o.parameters.tau_lambda = c.tau_lambda;
+  if (c.method == "svae") {
+    SvaeOptions sv;
+    sv.adam.lr = c.lr;
+    sv.seed = c.seed;
+    return std::make_unique<SvaeLearner>(std::move(model), data, o, sv);
+  }
   if (c.method == "dsc") {
     ProximalGradientOptions p;
     p.steps = c.inner_steps;
@@ -62,12 +69,31 @@ std::unique_ptr<Learner> make_learner(const TrainConfig& c, Model model, const B
 TrainConfig resolve_defaults(TrainConfig c, Index D) {
   const auto methods = train_methods();
   require(std::find(methods.begin(), methods.end(), c.method) != methods.end(),
-          "unknown method '" + c.method + "'; choose one of dsc, lca, ssc, lsc.");
+          "unknown method '" + c.method + "'; choose one of dsc, lca, ssc, lsc, svae.");
   require(c.K > 0, "K must be at least 1 (got " + std::to_string(c.K) + "); pass e.g. --K 16.");
   require(D > 0, "the data have no features; pass an array of shape (N, D) with D >= 1.");
-  const bool sampling = c.method == "lsc";
-  if (!c.prior) c.prior = sampling ? PriorKind::l0 : PriorKind::l1;
-  if (!c.normalize) c.normalize = !sampling;
+  const bool sampling = c.method == "lsc", svae = c.method == "svae";
+  if (!c.prior) c.prior = sampling ? PriorKind::l0 : (svae ? PriorKind::cauchy : PriorKind::l1);
+  if (!c.normalize) c.normalize = !sampling && !svae;
+  set_default<Real>(c.sigma, svae ? std::exp(-1.0) : 0.5);
+  require(std::isfinite(c.sigma) && c.sigma > 0, "sigma must be a positive number; pass e.g. --sigma 0.5.");
+  if (svae) {
+    // The SVAE (SVAE §3-4): Adam on the ELBO, with σ and the prior fixed; Φ's norms are
+    // regularized by q's variance (SVAE §2.3) and are never normalized.
+    require(*c.prior == PriorKind::cauchy || *c.prior == PriorKind::laplace || *c.prior == PriorKind::gaussian,
+            "the SVAE needs a prior with a density on the whole real line, not " + Prior{*c.prior}.name() +
+                "; use --prior cauchy, laplace or gaussian.");
+    require(!(c.learn_pi || c.learn_sigma || c.learn_lambda),
+            "the SVAE keeps sigma and the prior fixed (SVAE §4.2); drop --learn-pi, --learn-sigma and --learn-lambda.");
+    require(!*c.normalize, "the SVAE learns the norms of Phi through the ELBO; drop --normalize.");
+    set_default<Real>(c.lr, 1e-4);
+    require(std::isfinite(c.lr) && c.lr > 0, "the learning rate must be a positive number; pass e.g. --lr 1e-4.");
+    set_default<std::uint64_t>(c.steps, 200000);  // about the paper's 128 epochs (SVAE §4.3)
+    set_default<Index>(c.batch, 32);
+    c.tau_x = 1;  // a new batch every step
+  } else {
+    require(c.lr == 0, "--lr is Adam's learning rate and applies to --method svae only.");
+  }
   require(sampling || !(c.learn_pi || c.learn_sigma || c.learn_lambda),
           "learning pi, sigma or lambda needs posterior samples, which " + c.method +
               " does not produce; use --method lsc.");
@@ -86,7 +112,7 @@ TrainConfig resolve_defaults(TrainConfig c, Index D) {
   // all 16 bars, and L0-LSC learns π within ±0.03 and the bars' unit norm within a few percent.
   set_default<std::uint64_t>(c.steps, sampling ? 200000 : (c.method == "ssc" ? 60000 : 2000));
   set_default<Index>(c.batch, 200);
-  set_default<Real>(c.tau_A, sampling ? 3000 : (c.method == "ssc" ? 500 : 20));
+  set_default<Real>(c.tau_A, sampling ? 3000 : (c.method == "ssc" ? 500 : 20));  // unused by svae
   set_default<std::uint64_t>(c.tau_x, sampling ? 400 : 200);
   if (!c.hold_burn_in) c.hold_burn_in = sampling ? c.tau_x / 2 : 0;
   set_default<Real>(c.tau_u0, 3000);
@@ -121,7 +147,7 @@ TrainResult train(const TrainConfig& config, const BatchSource& data, const Trai
   }
   // τ_u defaults to the paper's 20 steps, slower where the initial dictionary is stiffer, so that
   // ε·max eig(AᵀA)/σ² ≤ 0.5 at the start (K = 256 on whitened patches needs about 200).
-  if (c.tau_u == 0) c.tau_u = std::max(20.0, 2.0 * lipschitz_constant(model));
+  if (c.tau_u == 0 && c.method != "svae") c.tau_u = std::max(20.0, 2.0 * lipschitz_constant(model));
   std::unique_ptr<Learner> learner = make_learner(c, std::move(model), data);
 
   double elapsed_before = 0;
@@ -137,13 +163,14 @@ TrainResult train(const TrainConfig& config, const BatchSource& data, const Trai
   auto checkpoint = [&] {
     if (cb.on_checkpoint) cb.on_checkpoint({learner->state(), result.metrics, elapsed()});
   };
-  Real err_sum = 0, active_sum = 0;
+  Real err_sum = 0, active_sum = 0, elbo_sum = 0;
   std::uint64_t window = 0;
   for (std::uint64_t t = learner->steps_taken(); t < c.steps; ++t) {
     learner->step();
     const StepStats s = learner->stats();
     err_sum += s.reconstruction_error;
     active_sum += s.active_fraction;
+    elbo_sum += s.elbo;
     ++window;
     if ((t + 1) % c.metrics_every == 0 || t + 1 == c.steps) {
       const Model& m = learner->model();
@@ -158,10 +185,11 @@ TrainResult train(const TrainConfig& config, const BatchSource& data, const Trai
       row.mean_norm = m.A.colwise().norm().mean();
       const Real eps = learner->coefficient_eps();
       row.tau_u = eps > 0 ? 1.0 / eps : 0.0;
+      row.elbo = elbo_sum / Real(window);
       result.metrics.push_back(row);
       if (cb.on_metrics) cb.on_metrics(row, c.steps);
       if (cb.on_model) cb.on_model(row, m, learner->coefficients());
-      err_sum = active_sum = 0;
+      err_sum = active_sum = elbo_sum = 0;
       window = 0;
       if (c.checkpoint_every > 0 && (t + 1) % c.checkpoint_every == 0 && t + 1 < c.steps) checkpoint();
       // Stop only on a row boundary, so that the final checkpoint resumes bit-exactly.
@@ -174,6 +202,8 @@ TrainResult train(const TrainConfig& config, const BatchSource& data, const Trai
   if (c.checkpoint_every > 0 && window == 0) checkpoint();
   result.model = learner->model();
   result.acceptance = learner->acceptance_rate();
+  if (const auto* svae = dynamic_cast<const SvaeLearner*>(learner.get()))
+    result.svae = std::make_shared<const Svae>(svae->svae());
   result.elapsed_s = elapsed();
   return result;
 }

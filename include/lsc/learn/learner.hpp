@@ -4,8 +4,10 @@
 // on every batch (DSC, LCA: Alg. 1), or coefficient dynamics that evolve at the same time as
 // the dictionary (SSC: Alg. 2; LSC and L0-LSC: eq. 2.29-2.31, 3.9-3.13).
 #include <cstdint>
+#include <limits>
 #include <memory>
 #include <optional>
+#include <vector>
 
 #include "lsc/data/batch_source.hpp"
 #include "lsc/learn/parameter_learning.hpp"
@@ -36,12 +38,17 @@ struct LearnerState {
   std::uint64_t step = 0;
   Model model;
   ChainState chains;  // empty for the nested learners
+  // Any further state a learner needs, as flat arrays in the learner's own order (SvaeLearner:
+  // encoder weights and Adam's moments); empty for the others.
+  std::vector<Vector> extra;
 };
 
 // Summary of the most recent step, for metrics.
 struct StepStats {
   Real reconstruction_error = 0;  // mean over the batch of ‖x − A s‖² / D
   Real active_fraction = 0;       // fraction of coefficients with s ≠ 0
+  // Batch mean of the ELBO estimate, nats per data point (SvaeLearner); NaN for the others.
+  Real elbo = std::numeric_limits<Real>::quiet_NaN();
 };
 
 class Learner {
@@ -57,7 +64,7 @@ class Learner {
   virtual Real coefficient_eps() const { return 0.0; }
   const Model& model() const { return model_; }
   std::uint64_t steps_taken() const { return step_; }
-  virtual LearnerState state() const { return {step_, model_, {}}; }
+  virtual LearnerState state() const { return {step_, model_, {}, {}}; }
   // Continues from a state taken by state() of a learner with the same options.
   virtual void restore(const LearnerState& state);
 
@@ -100,7 +107,7 @@ class SimultaneousLearner final : public Learner {
   const Matrix& coefficients() const override { return dynamics_->eval().S; }
   Real acceptance_rate() const override { return chains_.acceptance_rate(); }
   Real coefficient_eps() const override;
-  LearnerState state() const override { return {step_, model_, chains_}; }
+  LearnerState state() const override { return {step_, model_, chains_, {}}; }
   void restore(const LearnerState& state) override;
   const ChainState& chains() const { return chains_; }
 

@@ -3,7 +3,8 @@
 // far) in one file written atomically, so that a run killed at any moment resumes bit-exactly
 // from its last checkpoint. Layout: "LSCCKPT1", a little-endian uint64 length, that many bytes
 // of JSON (configuration and scalars), then the raw float64 arrays A (D×K), U (K×N) and the
-// uint64 chain ids, column-major.
+// uint64 chain ids, column-major, and last the learner's extra float64 arrays (LearnerState::extra;
+// their sizes are the JSON's "extra").
 #include <filesystem>
 
 #include "lsc/run/train.hpp"

@@ -2,9 +2,12 @@
 // A run folder is what a training run leaves for people and for later commands:
 //   dictionary.npy  (K, D): one element per row (scikit-learn's components_ convention)
 //   model.json      D, K, method, prior and its parameters (λ, π, u0), σ, seed, steps, version
-//   metrics.csv     step, elapsed_s, reconstruction_error, active_fraction, pi, sigma, lambda, mean_norm, tau_u
+//   metrics.csv     step, elapsed_s, reconstruction_error, active_fraction, pi, sigma, lambda, mean_norm,
+//                   tau_u (and elbo for svae)
 //   dictionary.png  the elements as a mosaic, each scaled to its own range (PCA-whitened
 //                   elements mapped back to pixels)
+//   encoder/        svae only: encoder.json (the layers, in order) and W (out, in), b (out) .npy files
+//                   of every dense layer of the recognition networks
 // Every file is written atomically.
 #include <filesystem>
 #include <string>
@@ -24,6 +27,11 @@ void save_run(const std::filesystem::path& dir, const TrainResult& result, const
 
 // The model of a run folder; throws Error naming the file if anything is missing or malformed.
 Model load_model(const std::filesystem::path& dir);
+
+// The recognition networks of an SVAE, into dir (a run folder's encoder/).
+void save_encoder(const std::filesystem::path& dir, const Svae& svae);
+// The SVAE of a run folder written by 'lsc train --method svae' (model and encoder/).
+Svae load_svae(const std::filesystem::path& dir);
 
 // The preprocessing recipe of a run folder (null unless it was trained on images:PATH).
 nlohmann::json load_preprocessing(const std::filesystem::path& dir);

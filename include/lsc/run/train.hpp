@@ -3,24 +3,28 @@
 // and its metrics out, progress through callbacks. It knows no files; run_folder.hpp saves.
 #include <cstdint>
 #include <functional>
+#include <limits>
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
 
 #include "lsc/data/bars.hpp"
 #include "lsc/learn/learner.hpp"
+#include "lsc/learn/svae.hpp"
 #include "lsc/model/model.hpp"
 
 namespace lsc::run {
 
 // The learning methods, registered in one place (CLI, docs and bindings list the same set).
-std::vector<std::string> train_methods();  // dsc, lca, ssc, lsc
+std::vector<std::string> train_methods();  // dsc, lca, ssc, lsc, svae
 
 struct TrainConfig {
   std::string method = "lsc";
-  std::optional<PriorKind> prior;  // default: l0 for lsc, l1 for the MAP-based methods
+  std::optional<PriorKind> prior;  // default: l0 for lsc, cauchy for svae, l1 for the MAP-based methods
   Index K = 16;
-  Real pi = 0.3, lambda = 1.0, sigma = 0.5;  // initial (or fixed) model parameters
+  Real pi = 0.3, lambda = 1.0;  // initial (or fixed) model parameters
+  Real sigma = 0;               // initial (or fixed) σ; 0: 0.5, or e^−1 for svae (σ² = e^−2, SVAE §4.2)
   bool learn_pi = false, learn_sigma = false, learn_lambda = false;
 
   // Time scales, in steps with Δt = 1 (0: the method's documented default, see defaults()).
@@ -37,6 +41,7 @@ struct TrainConfig {
   // (sampler/step_size_adaptation.hpp); 0 switches it off. Default 0.574.
   std::optional<Real> target_accept;
   Real temperature = 1.0;
+  Real lr = 0;                 // Adam's learning rate (svae); 0: 1e-4 (SVAE §4.3)
   std::optional<bool> normalize;  // default: on for dsc/lca/ssc, off for lsc
 
   std::optional<Matrix> initial_dictionary;  // D×K start (default: random Gaussian columns)
@@ -58,6 +63,7 @@ struct MetricsRow {
   Real pi = 0, sigma = 0, lambda = 0;
   Real mean_norm = 0;             // mean ‖A_k‖
   Real tau_u = 0;                 // Δt/ε of the coefficient steps at the row (adapted for MALA)
+  Real elbo = std::numeric_limits<Real>::quiet_NaN();  // mean ELBO estimate over the window (svae), nats per point
 };
 
 // What a run needs to continue bit-exactly after it was stopped.
@@ -82,6 +88,7 @@ struct TrainResult {
   double elapsed_s = 0;
   Real acceptance = 1;  // MALA acceptance rate over the run
   bool stopped_early = false;
+  std::shared_ptr<const Svae> svae;  // method svae: the trained encoder and decoder (model == svae->model())
 };
 
 // Trains on an explicit data source (D must match the source), from scratch or from a
