@@ -84,6 +84,8 @@ void add_patch_options(CLI::App* cmd, PatchDataOptions& p) {
   cmd->add_option("--whiten", p.whiten, "olshausen (frequency domain, per image), pca or zca (fit on the patches), or none")
       ->capture_default_str()->check(CLI::IsMember({"olshausen", "pca", "zca", "none"}));
   cmd->add_option("--cutoff", p.cutoff, "Olshausen-Field roll-off frequency f0 in cycles/pixel")->capture_default_str();
+  cmd->add_option("--image-variance", p.image_variance, "olshausen: variance of each whitened image (sparsenet's IMAGES.mat uses 0.1)")
+      ->capture_default_str();
   cmd->add_option("--keep", p.keep, "pca/zca: fraction of the p^2 components kept (SVAE: 0.785 = pi/4 with --keep-by-frequency)")
       ->capture_default_str();
   cmd->add_flag("--keep-by-frequency", p.keep_by_frequency, "pca/zca: keep the lowest-spatial-frequency components rather than the largest-variance ones");

@@ -1,5 +1,7 @@
 #include "lsc/data/patch_dataset.hpp"
 
+#include <cmath>
+
 #include "lsc/core/error.hpp"
 #include "lsc/data/whitening.hpp"
 
@@ -23,8 +25,14 @@ PatchData load_patches(const PatchDataOptions& o) {
     for (std::size_t i : keep) chosen.push_back(std::move(images[i]));
     images = std::move(chosen);
   }
-  if (o.whiten == "olshausen")
-    for (io::Image& im : images) im.pixels = whiten_olshausen(im, o.cutoff).pixels;
+  require(o.image_variance > 0, "the whitened images' variance must be positive; pass e.g. --image-variance 0.1.");
+  if (o.whiten == "olshausen") {
+    const Real scale = std::sqrt(o.image_variance);  // whiten_olshausen returns unit variance
+    for (io::Image& im : images) {
+      im.pixels = whiten_olshausen(im, o.cutoff).pixels;
+      for (auto& v : im.pixels) v *= scale;
+    }
+  }
   PatchData out;
   out.X = sample_patches(images, o.count, o.patches);
   if (o.remove_mean) remove_patch_means(out.X);
@@ -54,6 +62,7 @@ nlohmann::json to_json(const PatchDataOptions& o) {
           {"test_fraction", o.test_fraction},
           {"whiten", o.whiten},
           {"cutoff_cycles_per_pixel", o.cutoff},
+          {"image_variance", o.image_variance},
           {"keep", o.keep},
           {"keep_by_frequency", o.keep_by_frequency},
           {"patch", o.patches.size},
@@ -79,6 +88,7 @@ PatchDataOptions patch_options_from_json(const nlohmann::json& j) {
     o.count = j.value("count", o.count);
     o.remove_mean = j.at("remove_mean");
     o.normalize_variance = j.at("normalize_variance");
+    o.image_variance = j.value("image_variance", 1.0);  // recipes from before it existed: unit variance
     o.keep = j.value("keep", 1.0);
     o.keep_by_frequency = j.value("keep_by_frequency", false);
     if (j.contains("pca")) o.fitted = PcaWhitening::from_json(j.at("pca"));

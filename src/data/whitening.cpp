@@ -74,7 +74,7 @@ class Fft2d {
 
 void check_cutoff(Real cutoff) {
   require(cutoff > 0 && std::isfinite(cutoff),
-          "The whitening cutoff must be a positive number of cycles/pixel; the classic choice is 0.2.");
+          "The whitening cutoff must be a positive number of cycles/pixel; the classic choice is 0.4.");
 }
 
 void check_image(const GrayImage& image) {

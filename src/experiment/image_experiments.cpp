@@ -33,7 +33,8 @@ fs::path images_path(const Options& o) {
   return p;
 }
 
-// Whitened 8×8 patches of the training images (Olshausen-Field filter, cut-off 0.2 cycles/pixel).
+// Whitened 8×8 patches of the training images (Olshausen-Field filter, cut-off 0.4 cycles/pixel,
+// each image scaled to unit variance).
 ArraySource patches(const Options& o, Index count, std::uint64_t seed, nlohmann::json& recipe) {
   PatchDataOptions d;
   d.path = images_path(o).string();
@@ -47,7 +48,7 @@ ArraySource patches(const Options& o, Index count, std::uint64_t seed, nlohmann:
 
 // The paper's natural-image settings (science.md), with τ's on batch means: batch 128, σ 0.3,
 // τ_x 400. The dictionary is 8× faster than the paper's τ_A = 40 000 so that a run fits in
-// minutes; the number of τ_A's per run (60-80) matches theirs (docs/results.md).
+// minutes; the number of τ_A's per run (60) matches theirs (docs/results.md).
 run::TrainConfig image_config(const Options& o, Index K, std::uint64_t seed) {
   run::TrainConfig c;
   c.method = "lsc";
@@ -59,7 +60,7 @@ run::TrainConfig image_config(const Options& o, Index K, std::uint64_t seed) {
   c.batch = 128;
   c.tau_x = 400;
   c.tau_A = o.quick ? 1000 : 5000;
-  c.steps = o.quick ? 40000 : 400000;
+  c.steps = o.quick ? 40000 : 300000;
   c.seed = seed;
   c.threads = o.threads;
   return c;

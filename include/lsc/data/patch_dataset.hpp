@@ -16,7 +16,10 @@ struct PatchDataOptions {
   std::string path;          // folder, .mat, .npy or image file
   std::string variable;      // .mat variable (default: the first numeric one)
   std::string whiten = "olshausen";  // olshausen (per image) | pca | zca (per patch) | none
-  Real cutoff = 0.2;         // Olshausen-Field roll-off f0, cycles/pixel
+  Real cutoff = 0.4;         // Olshausen-Field roll-off f0, cycles/pixel
+  // Variance of every whitened image (olshausen). sparsenet's IMAGES.mat uses 0.1; the paper
+  // does not state its data's scale, and σ = 0.3 is relative to it (docs/results.md, Fig. 8-9).
+  Real image_variance = 1.0;
   // PCA/ZCA: the kept fraction of the p² components, by variance or, as SVAE §4.1 with
   // keep = π/4, by lowest spatial frequency.
   Real keep = 1.0;

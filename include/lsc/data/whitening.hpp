@@ -27,11 +27,12 @@ Real olshausen_filter(Real f, Real cutoff);
 // (f_y = k_y/H, f_x = k_x/W cycles/pixel, so non-square images are fine), transforms back, and
 // scales the result to zero mean and unit variance over the image (1/(H·W) normalization), so
 // every whitened image enters patch sampling with the same contrast. The classic cutoff
-// f0 = 0.4·(N/2) cycles/picture of an N×N image is 0.2 cycles/pixel. The transform is
+// f0 = 0.4·N cycles/picture of an N×N image (Olshausen & Field's 200 cycles/picture at
+// N = 512, their sparsenet code's f_0 = 0.4*N) is 0.4 cycles/pixel. The transform is
 // periodic: an image whose opposite edges differ rings at its border (skip a border when
 // sampling patches). Throws Error for an empty, mis-sized or non-finite image, a cutoff that is
 // not positive, or a constant image.
-GrayImage whiten_olshausen(const GrayImage& image, Real cutoff = 0.2);
+GrayImage whiten_olshausen(const GrayImage& image, Real cutoff = 0.4);
 
 // Mean power spectrum of images, binned by radial frequency |f| in [0, 0.5] cycles/pixel: bin b
 // averages |DFT|²/(H·W) over all frequencies of all images with b ≤ |f|/0.5·bins < b + 1 (|f| =
