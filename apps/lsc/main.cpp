@@ -22,6 +22,7 @@
 #include "lsc/run/infer.hpp"
 #include "lsc/run/run_folder.hpp"
 #include "lsc/run/train.hpp"
+#include "eval_command.hpp"
 #include "progress.hpp"
 
 namespace fs = std::filesystem;
@@ -427,6 +428,7 @@ int main(int argc, char** argv) {
   add_patches(app, patches);
   ExperimentArgs experiment_args;
   add_experiment(app, experiment_args);
+  cli::EvalCommand eval_command(app);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -438,6 +440,7 @@ int main(int argc, char** argv) {
     if (app.got_subcommand("infer")) return run_infer(infer);
     if (app.got_subcommand("patches")) return run_patches(patches);
     if (app.got_subcommand("experiment")) return run_experiment(experiment_args);
+    if (app.got_subcommand("eval")) return eval_command.run();
   } catch (const Error& e) {
     std::fprintf(stderr, "lsc: error: %s\n", e.what());
     return 2;

@@ -21,6 +21,7 @@ enum class Purpose : std::uint32_t {
   batch = 4,           // which data points make a batch
   data = 5,            // data: step 0 bars coefficients, 1 bars noise, 2 patch positions, 3 image split
   dictionary = 6,      // random initial dictionary
+  ais = 7,             // annealed importance sampling: prior draws, HMC momenta, accept/reject
   nn_init = 8,         // neural-network weights (step: layer id, chain: output unit)
   svae_noise = 9,      // SVAE reparameterization noise n of SVAE eq. 25
 };

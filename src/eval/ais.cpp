@@ -1,0 +1,579 @@
+#include "lsc/eval/ais.hpp"
+
+#include <omp.h>
+
+#include <algorithm>
+#include <atomic>
+#include <chrono>
+#include <cmath>
+#include <exception>
+#include <limits>
+#include <numbers>
+#include <string>
+
+#include "lsc/core/error.hpp"
+#include "lsc/core/parallel.hpp"
+#include "lsc/core/rng.hpp"
+
+namespace lsc {
+
+namespace {
+
+// ---- random streams -------------------------------------------------------------------------
+// Purpose::ais with step = 16·t + stream: every (transition, role, use) has its own counters.
+enum class Role : std::uint64_t { evaluate = 0, tune = 1, reverse = 2 };
+enum class Use : std::uint64_t { init = 0, momentum = 1, accept = 2 };
+constexpr std::uint64_t kSimulateLatents = 9, kSimulateNoise = 10;
+
+std::uint64_t stream(Role role, Use use, std::uint64_t t) {
+  return 16 * t + 3 * static_cast<std::uint64_t>(role) + static_cast<std::uint64_t>(use);
+}
+
+// Attempts of the gamma sampler per element; block = element · kAttempts + attempt.
+constexpr std::uint32_t kAttempts = 256;
+
+// Gamma(a, 1) by Marsaglia & Tsang (2000): for shape b ≥ 1, d = b − 1/3, c = 1/√(9d), propose
+// v = (1 + c z)³ and accept when log U < z²/2 + d − d v + d log v (acceptance > 95 %); shapes
+// a < 1 use Gamma(a + 1) · U^{1/a}. Returns the draw and, in z_out, a standard normal
+// independent of it (the second Box-Muller normal of the accepted attempt).
+Real gamma_draw(Real a, const Philox& rng, std::uint64_t step, std::uint64_t chain, std::uint32_t element,
+                Real& z_out) {
+  const Real b = a < 1 ? a + 1 : a;
+  const Real d = b - 1.0 / 3.0, c = 1.0 / std::sqrt(9 * d);
+  for (std::uint32_t attempt = 0; attempt < kAttempts; ++attempt) {
+    const auto w = rng.words(Purpose::ais, step, chain, element * kAttempts + attempt);
+    Real z0, z1;
+    Philox::box_muller(w[0], w[1], z0, z1);
+    const Real v = std::pow(1 + c * z0, 3);
+    if (v <= 0) continue;
+    if (std::log(Philox::uniform(w[2])) < 0.5 * z0 * z0 + d - d * v + d * std::log(v)) {
+      z_out = z1;
+      Real g = d * v;
+      if (a < 1) g *= std::pow(Philox::uniform(w[3]), 1 / a);
+      return g;
+    }
+  }
+  throw Error("the gamma sampler of the Cauchy-type prior rejected 256 proposals in a row, which cannot happen "
+              "with a correct prior; check that lambda > 0.5.");
+}
+
+// One exact draw of u from p(u) (see log_prior_u), element `element` of chain `chain`.
+Real draw_prior_u(const Prior& prior, const Philox& rng, std::uint64_t step, std::uint64_t chain,
+                  std::uint32_t element) {
+  const Real lambda = prior.lambda;
+  switch (prior.kind) {
+    case PriorKind::gaussian: {
+      const auto w = rng.words(Purpose::ais, step, chain, element * kAttempts);
+      Real z0, z1;
+      Philox::box_muller(w[0], w[1], z0, z1);
+      return z0 / std::sqrt(lambda);  // N(0, 1/λ)
+    }
+    case PriorKind::cauchy: {
+      // (1 + u²)^{−λ} is the scale mixture u | g ~ N(0, 1/(2g)), g ~ Gamma(λ − ½, 1):
+      // ∫ √(g/π) e^{−g u²} g^{λ−3/2} e^{−g} dg ∝ (1 + u²)^{−λ}.
+      Real z = 0;
+      const Real g = gamma_draw(lambda - 0.5, rng, step, chain, element, z);
+      return z / std::sqrt(2 * g);
+    }
+    case PriorKind::laplace:
+    case PriorKind::l1:
+    case PriorKind::l0: {
+      // |u| ~ Exp(λ) by inversion, the sign from an independent word.
+      const auto w = rng.words(Purpose::ais, step, chain, element * kAttempts);
+      const Real a = -std::log(Philox::uniform(w[0])) / lambda;
+      return (w[1] & 1u) ? -a : a;
+    }
+  }
+  return 0;
+}
+
+// u drawn exactly from p(u | s): s itself for smooth priors; for l1 and l0 |u| = s + u0 when
+// s > 0, and |u| ~ Exp(λ) truncated to [0, u0] when s = 0 (the spike), with a random sign.
+Real draw_u_given_s(const Prior& prior, Real s, const Philox& rng, std::uint64_t step, std::uint64_t chain,
+                    std::uint32_t element) {
+  if (!prior.nonnegative()) return s;
+  const auto w = rng.words(Purpose::ais, step, chain, element * kAttempts);
+  const Real sign = (w[1] & 1u) ? -1.0 : 1.0;
+  const Real u0 = prior.u0(), lambda = prior.lambda;
+  if (s > 0) return sign * (s + u0);
+  // Inverse CDF of the truncated exponential: |u| = −log(1 − V (1 − e^{−λ u0})) / λ.
+  const Real mass = -std::expm1(-lambda * u0);
+  return sign * (-std::log1p(-Philox::uniform(w[0]) * mass) / lambda);
+}
+
+// ---- one tile: a few data points, all their chains as the columns of K×M matrices --------------
+
+// Columns of one tile: large enough that the two products per leapfrog step run near full BLAS
+// speed, small enough that the whole state stays in cache. Tiles are independent AIS runs, so
+// the result does not depend on how tiles are spread over threads.
+constexpr Index kTileColumns = 256;
+
+// η of the step-size adaptation: log m moves by η (ā − target) per transition, so it settles
+// within a few transitions and its noise from the tuning chains' acceptances stays ~0.1.
+constexpr Real kAdaptRate = 0.5;
+constexpr Real kInitialMultiplier = 0.5;
+// ε is jittered uniformly in [1 − j, 1 + j] per chain and trajectory, which keeps fixed-length
+// trajectories from returning to their start in directions whose period matches their length
+// (Neal 2011).
+constexpr Real kJitter = 0.2;
+
+struct State {
+  Matrix U;        // K×M chains
+  Matrix G;        // Aᵀ(A s − x)/σ²: ∂/∂s of the likelihood energy
+  Vector e_lik;    // ½‖x − A s‖²/σ²
+  Vector e_prior;  // Σ_k cost(u_k) = −log p(u) + const
+
+  void copy_column(const State& from, Index j) {
+    U.col(j) = from.U.col(j);
+    G.col(j) = from.G.col(j);
+    e_lik(j) = from.e_lik(j);
+    e_prior(j) = from.e_prior(j);
+  }
+};
+
+class Tile {
+ public:
+  Tile(const Model& model, const Philox& rng, int leapfrog) : model_(model), rng_(rng), leapfrog_(leapfrog) {}
+
+  // The data (one column of X per chain), each chain's global id and role: together they key the
+  // chain's random streams.
+  void reset(const Matrix& Xcols, std::vector<std::uint64_t> ids, std::vector<Role> roles) {
+    X_ = Xcols;
+    ids_ = std::move(ids);
+    roles_ = std::move(roles);
+    const Index M = X_.cols();
+    cur_.U.resize(model_.K(), M);
+    eps_.resize(M);
+    accept_prob_.setZero(M);
+    accepted_.assign(static_cast<std::size_t>(M), 0);
+    proposed_ = 0;
+  }
+
+  // Initial states: exact prior draws (latents == nullptr), or exact draws of u given the columns
+  // of *latents (the BDMC reverse start).
+  void initialize(const Matrix* latents) {
+    const Index K = model_.K();
+    for (Index j = 0; j < cur_.U.cols(); ++j) {
+      const std::uint64_t step = stream(roles_[static_cast<std::size_t>(j)], Use::init, 0);
+      const std::uint64_t id = ids_[static_cast<std::size_t>(j)];
+      for (Index k = 0; k < K; ++k) {
+        const auto e = static_cast<std::uint32_t>(k);
+        cur_.U(k, j) = latents ? draw_u_given_s(model_.prior, (*latents)(k, j), rng_, step, id, e)
+                               : draw_prior_u(model_.prior, rng_, step, id, e);
+      }
+    }
+    evaluate(cur_);
+  }
+
+  // ½‖x − A s(u)‖²/σ² of every chain: the log-likelihood is its negative plus a constant.
+  const Vector& e_lik() const { return cur_.e_lik; }
+
+  // One HMC trajectory per chain at inverse temperature beta, base step size eps(j), numbered t
+  // in the random streams.
+  void transition(Real beta, const Vector& eps, std::uint64_t t) {
+    const Index K = model_.K(), M = cur_.U.cols();
+    P_.resize(K, M);
+    Vector log_u(M), h0(M);
+    for (Index j = 0; j < M; ++j) {
+      const Role role = roles_[static_cast<std::size_t>(j)];
+      const std::uint64_t id = ids_[static_cast<std::size_t>(j)];
+      rng_.normals(Purpose::ais, stream(role, Use::momentum, t), id, P_.col(j).data(), K);
+      const auto w = rng_.words(Purpose::ais, stream(role, Use::accept, t), id, 0);
+      log_u(j) = std::log(Philox::uniform(w[0]));
+      eps_(j) = eps(j) * (1 - kJitter + 2 * kJitter * (static_cast<Real>(w[1]) * 0x1p-32));
+      h0(j) = cur_.e_prior(j) + beta * cur_.e_lik(j) + 0.5 * P_.col(j).squaredNorm();
+    }
+    // Leapfrog: a half step in p, then full steps in u and p, the last p step halved.
+    prop_ = cur_;
+    kick(prop_, beta, 0.5);
+    for (int l = 1; l <= leapfrog_; ++l) {
+      for (Index j = 0; j < M; ++j) prop_.U.col(j) += eps_(j) * P_.col(j);
+      evaluate(prop_);
+      kick(prop_, beta, l < leapfrog_ ? 1.0 : 0.5);
+    }
+    for (Index j = 0; j < M; ++j) {
+      const Real h1 = prop_.e_prior(j) + beta * prop_.e_lik(j) + 0.5 * P_.col(j).squaredNorm();
+      // A diverged trajectory (h1 NaN or +∞) is rejected.
+      const Real log_alpha = std::isfinite(h1) ? h0(j) - h1 : -std::numeric_limits<Real>::infinity();
+      accept_prob_(j) = log_alpha >= 0 ? 1.0 : std::exp(log_alpha);
+      if (log_u(j) < log_alpha) {
+        cur_.copy_column(prop_, j);
+        ++accepted_[static_cast<std::size_t>(j)];
+      }
+    }
+    ++proposed_;
+  }
+
+  // min(1, e^{−ΔH}) of every chain's last trajectory.
+  const Vector& accept_prob() const { return accept_prob_; }
+  // Accepted trajectories of chain j, and trajectories per chain.
+  std::uint64_t accepted(Index j) const { return accepted_[static_cast<std::size_t>(j)]; }
+  std::uint64_t proposed() const { return proposed_; }
+
+ private:
+  // S = s(U), R = A S − X, G = AᵀR/σ² (eq. 3.9's G) and the energies: two products per call.
+  void evaluate(State& st) {
+    const Index K = model_.K(), M = st.U.cols();
+    S_.resize(K, M);
+    st.e_prior.resize(M);
+    visit_prior(model_.prior, [&](const auto& ops) {
+      for (Index j = 0; j < M; ++j) {
+        Real c = 0;
+        for (Index k = 0; k < K; ++k) {
+          S_(k, j) = ops.s(st.U(k, j));
+          c += ops.cost(st.U(k, j));
+        }
+        st.e_prior(j) = c;
+      }
+    });
+    R_.noalias() = model_.A * S_;
+    R_ -= X_;
+    const Real inv_var = 1.0 / (model_.sigma * model_.sigma);
+    st.G.noalias() = model_.A.transpose() * R_;
+    st.G *= inv_var;
+    st.e_lik = (0.5 * inv_var) * R_.colwise().squaredNorm().transpose();
+  }
+
+  // p ← p − fraction·ε ∂H/∂u with ∂H/∂u = cost'(u) + β ds/du ⊙ G (eq. 3.9, the likelihood
+  // tempered by β).
+  void kick(const State& st, Real beta, Real fraction) {
+    const Index K = model_.K(), M = st.U.cols();
+    visit_prior(model_.prior, [&](const auto& ops) {
+      for (Index j = 0; j < M; ++j) {
+        const Real e = fraction * eps_(j);
+        for (Index k = 0; k < K; ++k) {
+          const Real u = st.U(k, j);
+          P_(k, j) -= e * (ops.dcost(u) + beta * ops.ds_du(u) * st.G(k, j));
+        }
+      }
+    });
+  }
+
+  const Model& model_;
+  const Philox& rng_;
+  int leapfrog_;
+  Matrix X_;
+  std::vector<std::uint64_t> ids_;
+  std::vector<Role> roles_;
+  State cur_, prop_;
+  Matrix P_, S_, R_;
+  Vector eps_, accept_prob_;
+  std::vector<std::uint64_t> accepted_;
+  std::uint64_t proposed_ = 0;
+};
+
+// ---- the whole run ------------------------------------------------------------------------------
+
+// 1/√(c + β L): the length scale of the stiffest direction of γ_β, with c the prior's curvature
+// (λ for the Gaussian, 2λ for the Cauchy type at 0, λ² as the inverse squared scale of the
+// exponential ones) and L = max eig(AᵀA)/σ² the likelihood's.
+struct StepScale {
+  Real c = 1, L = 0;
+  Real operator()(Real beta) const { return 1 / std::sqrt(c + beta * L); }
+};
+
+StepScale step_scale(const Model& model) {
+  const Real lambda = model.prior.lambda;
+  Real c = lambda * lambda;
+  if (model.prior.kind == PriorKind::gaussian) c = lambda;
+  if (model.prior.kind == PriorKind::cauchy) c = 2 * lambda;
+  return {c, lipschitz_constant(model)};
+}
+
+// log mean_c exp(lw_c), its standard error and the effective sample size.
+//
+// The standard error of the log of a mean of C iid weights is, to first order (delta method),
+// √(Var(w)/C) / E[w], estimated with the sample variance of w. When a few chains dominate (low
+// ess) the sample variance understates Var(w): on the D = 36 Gaussian oracle with 16 chains and
+// Var(log w) ≈ 1.2 the reported error was about 25 % below the true spread of the estimate
+// (docs/evaluation.md). A lognormal model of w, exp(Var log w) − 1, is no remedy: chains stranded
+// in the prior's tails (the Cauchy) give log w a long lower tail that inflates Var(log w) by
+// orders of magnitude without changing the mean weight.
+void summarize_weights(const Vector& lw, Real& log_mean, Real& se, Real& ess) {
+  const Index C = lw.size();
+  const Real top = lw.maxCoeff();
+  if (!std::isfinite(top)) {
+    log_mean = top;
+    se = std::numeric_limits<Real>::quiet_NaN();
+    ess = 0;
+    return;
+  }
+  const Eigen::ArrayXd w = (lw.array() - top).exp();
+  const Real mean = w.mean();
+  log_mean = top + std::log(mean);
+  se = std::sqrt((w - mean).square().sum() / Real(C - 1) / Real(C)) / mean;
+  ess = w.sum() * w.sum() / w.square().sum();
+}
+
+void finish_estimate(AisEstimate& e, bool reverse) {
+  const Index N = e.log_weights.cols();
+  e.log_px.resize(N);
+  e.se.resize(N);
+  e.ess.resize(N);
+  for (Index n = 0; n < N; ++n) {
+    summarize_weights(e.log_weights.col(n), e.log_px(n), e.se(n), e.ess(n));
+    if (reverse) e.log_px(n) = -e.log_px(n);  // the reverse weights estimate 1/p(x)
+  }
+  e.mean = e.log_px.mean();
+  e.se_points = N > 1 ? std::sqrt((e.log_px.array() - e.mean).square().sum() / Real(N - 1) / Real(N)) : 0.0;
+  e.se_mc = std::sqrt(e.se.squaredNorm()) / Real(N);
+}
+
+void validate(const Model& model, const Matrix& X, const AisOptions& o) {
+  model.validate();
+  require(X.cols() > 0, "the data are empty; pass at least one data point.");
+  require(X.rows() == model.D(), "the data have " + std::to_string(X.rows()) +
+                                     " features per point but the dictionary has D = " + std::to_string(model.D()) +
+                                     "; pass data of shape (N, " + std::to_string(model.D()) + ").");
+  require(X.allFinite(), "the data contain NaN or infinite values; remove or impute them first.");
+  require(o.chains >= 2, "--chains must be at least 2 (the error bar of each data point needs two chains).");
+  require(o.steps >= 1, "--steps must be at least 1 (the number of annealing distributions, e.g. 200).");
+  require(o.steps < (std::uint64_t{1} << 28), "--steps must be below 2^28.");
+  require(o.leapfrog >= 1, "--leapfrog must be at least 1 (leapfrog steps per HMC trajectory, e.g. 10).");
+  require(std::isfinite(o.target_accept) && o.target_accept > 0 && o.target_accept < 1,
+          "--target-accept must lie strictly between 0 and 1 (e.g. 0.65).");
+  require(o.tune_chains >= 1, "--tune-chains must be at least 1 (the chains that adapt the step size).");
+}
+
+struct Run {
+  const Model& model;
+  const Matrix& X;
+  const Matrix* latents;  // BDMC: the coefficients X was simulated from
+  const AisOptions& o;
+  Philox rng;
+  Vector beta;
+  StepScale scale;
+  Real log_norm;  // −(D/2) log(2πσ²), the constant of log N(x; A s, σ² I)
+};
+
+struct TileTotals {
+  Vector step_sum;  // Σ over the tile's points of the base step size at transitions 1 … T−1
+  std::uint64_t accepted = 0, proposed = 0, rev_accepted = 0, rev_proposed = 0;
+};
+
+// Annealing steps done, summed over data points and directions, shared by the tiles. Only the
+// thread that called ais_log_likelihood (OpenMP's thread 0) calls the callback.
+struct Progress {
+  const AisCallbacks& cb;
+  std::uint64_t total;
+  std::atomic<std::uint64_t> done{0};
+
+  void add(Index points) {
+    const std::uint64_t now = done.fetch_add(static_cast<std::uint64_t>(points)) + static_cast<std::uint64_t>(points);
+    if (cb.on_progress && omp_get_thread_num() == 0) cb.on_progress(now, total);
+  }
+};
+
+// Forward AIS, and for BDMC reverse AIS, of points [first, first + n).
+void run_tile(const Run& r, Index first, Index n, AisResult& out, TileTotals& totals, Progress& progress) {
+  const Model& model = r.model;
+  const Index C = r.o.chains, Ct = r.o.tune_chains, per = C + Ct;
+  const std::uint64_t T = r.o.steps;
+  const Index transitions = static_cast<Index>(T) - 1;
+  const Real target = r.o.target_accept;
+
+  // Columns: for each point its tuning chains, then its evaluation chains (ids per role).
+  Matrix Xcols(model.D(), n * per);
+  std::vector<std::uint64_t> ids(static_cast<std::size_t>(n * per));
+  std::vector<Role> roles(ids.size());
+  for (Index p = 0; p < n; ++p)
+    for (Index c = 0; c < per; ++c) {
+      const Index j = p * per + c, point = first + p;
+      const bool tuning = c < Ct;
+      Xcols.col(j) = r.X.col(point);
+      ids[static_cast<std::size_t>(j)] = static_cast<std::uint64_t>(tuning ? point * Ct + c : point * C + (c - Ct));
+      roles[static_cast<std::size_t>(j)] = tuning ? Role::tune : Role::evaluate;
+    }
+  Tile tile(model, r.rng, r.o.leapfrog);
+  tile.reset(Xcols, std::move(ids), std::move(roles));
+  tile.initialize(nullptr);
+
+  // Step-size multipliers per point, adapted only from the tuning chains (see ais.hpp).
+  Vector log_m = Vector::Constant(n, std::log(kInitialMultiplier));
+  Matrix schedule(n, std::max<Index>(transitions, 0));  // base ε per point and transition
+  totals.step_sum.setZero(std::max<Index>(transitions, 0));
+  Vector eps(n * per), log_w = Vector::Zero(n * per);
+  for (std::uint64_t t = 1; t <= T; ++t) {
+    if (t > 1) {
+      const std::uint64_t s = t - 1;  // transition s leaves γ_s invariant
+      const Real b = r.beta(static_cast<Index>(s));
+      for (Index p = 0; p < n; ++p) {
+        const Real e = std::exp(log_m(p)) * r.scale(b);
+        eps.segment(p * per, per).setConstant(e);
+        schedule(p, static_cast<Index>(s) - 1) = e;
+        totals.step_sum(static_cast<Index>(s) - 1) += e;
+      }
+      tile.transition(b, eps, s);
+      for (Index p = 0; p < n; ++p) {
+        const Real abar = tile.accept_prob().segment(p * per, Ct).mean();
+        log_m(p) = std::clamp(log_m(p) + kAdaptRate * (abar - target), std::log(1e-6), std::log(1e3));
+      }
+    }
+    // w ← w · p(x | u)^{β_t − β_{t−1}}, the constant of log p(x | u) added at the end.
+    log_w -= (r.beta(static_cast<Index>(t)) - r.beta(static_cast<Index>(t) - 1)) * tile.e_lik();
+    progress.add(n);
+  }
+  for (Index p = 0; p < n; ++p)
+    for (Index c = 0; c < C; ++c) {
+      const Index j = p * per + Ct + c;
+      out.forward.log_weights(c, first + p) = log_w(j) + r.log_norm;
+      totals.accepted += tile.accepted(j);
+      totals.proposed += tile.proposed();
+    }
+  if (!r.latents) return;
+
+  // Reverse: u from p(u | s_n), exact posterior samples of x_n; transitions at β_{T−1} … β_1 with
+  // the step sizes the forward tuning chains chose (independent of these chains).
+  Matrix Xrev(model.D(), n * C), Srev(model.K(), n * C);
+  std::vector<std::uint64_t> rev_ids(static_cast<std::size_t>(n * C));
+  for (Index p = 0; p < n; ++p)
+    for (Index c = 0; c < C; ++c) {
+      const Index j = p * C + c, point = first + p;
+      Xrev.col(j) = r.X.col(point);
+      Srev.col(j) = r.latents->col(point);
+      rev_ids[static_cast<std::size_t>(j)] = static_cast<std::uint64_t>(point * C + c);
+    }
+  Tile rev(model, r.rng, r.o.leapfrog);
+  rev.reset(Xrev, std::move(rev_ids), std::vector<Role>(static_cast<std::size_t>(n * C), Role::reverse));
+  rev.initialize(&Srev);
+  Vector rev_eps(n * C), rev_w = Vector::Zero(n * C);
+  for (std::uint64_t t = T; t >= 1; --t) {
+    if (t < T) {
+      for (Index p = 0; p < n; ++p) rev_eps.segment(p * C, C).setConstant(schedule(p, static_cast<Index>(t) - 1));
+      rev.transition(r.beta(static_cast<Index>(t)), rev_eps, t);
+    }
+    // w ← w · p(x | u)^{β_{t−1} − β_t}: the reverse weight estimates p_0's mass over p_T's, 1/p(x).
+    rev_w += (r.beta(static_cast<Index>(t)) - r.beta(static_cast<Index>(t) - 1)) * rev.e_lik();
+    progress.add(n);
+  }
+  for (Index p = 0; p < n; ++p)
+    for (Index c = 0; c < C; ++c) {
+      const Index j = p * C + c;
+      out.reverse.log_weights(c, first + p) = rev_w(j) - r.log_norm;
+      totals.rev_accepted += rev.accepted(j);
+      totals.rev_proposed += rev.proposed();
+    }
+}
+
+AisResult run_ais(const Model& model, const Matrix& X, const Matrix* latents, const AisOptions& o,
+                  const AisCallbacks& cb) {
+  validate(model, X, o);
+  set_threads(o.threads);
+  const auto start = std::chrono::steady_clock::now();
+  const Index N = X.cols(), C = o.chains, per = o.chains + o.tune_chains;
+  const Run r{model, X, latents, o, Philox(o.seed), ais_schedule(o.schedule, o.steps), step_scale(model),
+              -0.5 * Real(model.D()) * std::log(2 * std::numbers::pi * model.sigma * model.sigma)};
+  AisResult out;
+  out.beta = r.beta;
+  out.forward.log_weights.resize(C, N);
+  if (latents) out.reverse.log_weights.resize(C, N);
+
+  const Index points_per_tile = std::max<Index>(1, kTileColumns / per);
+  const Index tiles = (N + points_per_tile - 1) / points_per_tile;
+  std::vector<TileTotals> totals(static_cast<std::size_t>(tiles));
+  Progress progress{cb, static_cast<std::uint64_t>(N) * o.steps * (latents ? 2 : 1)};
+  std::exception_ptr failure;
+#pragma omp parallel for schedule(dynamic, 1)
+  for (Index i = 0; i < tiles; ++i) {
+    try {
+      const Index first = i * points_per_tile;
+      run_tile(r, first, std::min(points_per_tile, N - first), out, totals[static_cast<std::size_t>(i)], progress);
+    } catch (...) {
+#pragma omp critical(lsc_ais_failure)
+      if (!failure) failure = std::current_exception();
+    }
+  }
+  if (failure) std::rethrow_exception(failure);
+  if (cb.on_progress) cb.on_progress(progress.total, progress.total);
+
+  // Totals in tile order, so that sums do not depend on the thread count.
+  out.step_size.setZero(static_cast<Index>(o.steps) - 1);
+  std::uint64_t acc = 0, prop = 0, rev_acc = 0, rev_prop = 0;
+  for (const TileTotals& t : totals) {
+    out.step_size += t.step_sum;
+    acc += t.accepted;
+    prop += t.proposed;
+    rev_acc += t.rev_accepted;
+    rev_prop += t.rev_proposed;
+  }
+  out.step_size /= Real(N);
+  finish_estimate(out.forward, false);
+  out.forward.acceptance = prop ? Real(acc) / Real(prop) : 1.0;
+  if (latents) {
+    finish_estimate(out.reverse, true);
+    out.reverse.acceptance = rev_prop ? Real(rev_acc) / Real(rev_prop) : 1.0;
+  }
+  out.elapsed_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  return out;
+}
+
+}  // namespace
+
+std::vector<std::string> ais_schedule_names() { return {"linear", "sigmoid"}; }
+
+AisSchedule ais_schedule_from_name(const std::string& name) {
+  if (name == "linear") return AisSchedule::linear;
+  if (name == "sigmoid") return AisSchedule::sigmoid;
+  throw Error("unknown annealing schedule '" + name + "'; choose linear or sigmoid.");
+}
+
+Vector ais_schedule(AisSchedule schedule, std::uint64_t steps) {
+  require(steps >= 1, "--steps must be at least 1 (the number of annealing distributions, e.g. 200).");
+  const Index T = static_cast<Index>(steps);
+  Vector beta(T + 1);
+  for (Index t = 0; t <= T; ++t) beta(t) = Real(t) / Real(T);
+  if (schedule == AisSchedule::sigmoid) {
+    // Grosse et al. (2015): β̃_t = sigmoid(δ(2t/T − 1)), δ = 4, rescaled so that β_0 = 0, β_T = 1.
+    const auto sig = [](Real x) { return 1 / (1 + std::exp(-4 * (2 * x - 1))); };
+    const Real lo = sig(0), hi = sig(1);
+    for (Index t = 0; t <= T; ++t) beta(t) = (sig(beta(t)) - lo) / (hi - lo);
+  }
+  beta(0) = 0;
+  beta(T) = 1;
+  return beta;
+}
+
+Real log_prior_u(const Prior& prior, Real u) {
+  if (prior.nonnegative()) return std::log(0.5 * prior.lambda) - prior.lambda * std::abs(u);
+  return prior.log_density(u);
+}
+
+AisResult ais_log_likelihood(const Model& model, const Matrix& X, const AisOptions& options,
+                             const AisCallbacks& callbacks) {
+  return run_ais(model, X, nullptr, options, callbacks);
+}
+
+AisResult bdmc_log_likelihood(const Model& model, const Matrix& X, const Matrix& S, const AisOptions& options,
+                              const AisCallbacks& callbacks) {
+  require(S.rows() == model.K() && S.cols() == X.cols(),
+          "the latent coefficients have shape (" + std::to_string(S.cols()) + ", " + std::to_string(S.rows()) +
+              ") but the data and dictionary need (" + std::to_string(X.cols()) + ", " + std::to_string(model.K()) +
+              "); pass the coefficients the data were generated from, one row per data point.");
+  require(S.allFinite(), "the latent coefficients contain NaN or infinite values; pass the exact coefficients of simulated data.");
+  if (model.prior.nonnegative())
+    require((S.array() >= 0).all(), "the " + model.prior.name() +
+                                        " prior has nonnegative coefficients but the latents contain negative values; "
+                                        "pass coefficients drawn from the model's own prior.");
+  return run_ais(model, X, &S, options, callbacks);
+}
+
+SimulatedData simulate_data(const Model& model, Index N, std::uint64_t seed) {
+  model.validate();
+  require(N >= 1, "the number of simulated points must be at least 1.");
+  const Index K = model.K(), D = model.D();
+  const Philox rng(seed);
+  SimulatedData out{Matrix(D, N), Matrix(K, N)};
+  Vector noise(D);
+  visit_prior(model.prior, [&](const auto& ops) {
+    for (Index n = 0; n < N; ++n) {
+      for (Index k = 0; k < K; ++k)
+        out.S(k, n) = ops.s(draw_prior_u(model.prior, rng, kSimulateLatents, static_cast<std::uint64_t>(n),
+                                         static_cast<std::uint32_t>(k)));
+      rng.normals(Purpose::ais, kSimulateNoise, static_cast<std::uint64_t>(n), noise.data(), D);
+      out.X.col(n) = model.A * out.S.col(n) + model.sigma * noise;
+    }
+  });
+  return out;
+}
+
+}  // namespace lsc
