@@ -6,14 +6,14 @@ cd "$(dirname "$0")/.."
 
 packages=(build-essential cmake libeigen3-dev libopenblas-dev librandom123-dev libcli11-dev
           nlohmann-json3-dev libpng-dev libjpeg-dev libtiff-dev libmatio-dev libfftw3-dev pkg-config
-          libgtest-dev python3-numpy python3-matplotlib)
+          libgtest-dev python3-numpy python3-matplotlib pybind11-dev python3-dev python3-sklearn python3-pytest)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
 done
+SUDO=""; [ "$(id -u)" -ne 0 ] && SUDO="sudo"
 if ((${#missing[@]})); then
   echo "setup: installing ${missing[*]}" >&2
-  SUDO=""; [ "$(id -u)" -ne 0 ] && SUDO="sudo"
   $SUDO apt-get update -qq
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 fi
@@ -21,3 +21,11 @@ fi
 jobs=$(nproc 2>/dev/null || echo 2)
 cmake -S . -B build -DCMAKE_BUILD_TYPE=Release "$@" >/dev/null
 cmake --build build -j"$jobs"
+
+# `import lsc` for Debian's python3: a .pth file in its site directory names build/python (the
+# set-up run last wins when there are several checkouts; PYTHONPATH=build/python takes precedence).
+if [ -d build/python/lsc ]; then
+  site_dir=$(/usr/bin/python3 -c 'import site; print(site.getsitepackages()[0])')
+  echo "$PWD/build/python" | $SUDO sh -c "mkdir -p '$site_dir' && cat > '$site_dir/lsc.pth'"
+  echo "setup: /usr/bin/python3 imports lsc from $PWD/build/python ($site_dir/lsc.pth)" >&2
+fi

@@ -243,26 +243,16 @@ int run_train(TrainArgs& a) {
               result.elapsed_s);
   std::printf("final: pi %.4f, lambda %.4f, sigma %.4f, mean |A_k| %.4f, reconstruction error %.4f, active %.4f\n",
               m.prior.pi, m.prior.lambda, m.sigma, last.mean_norm, last.reconstruction_error, last.active_fraction);
-  nlohmann::json summary = {{"method", c.method}, {"prior", m.prior.name()}, {"pi", m.prior.pi},
-                            {"lambda", m.prior.lambda}, {"sigma", m.sigma}, {"elapsed_s", result.elapsed_s},
-                            {"steps", last.step}, {"acceptance", result.acceptance},
-                            {"tau_u_final", last.tau_u}};
-  if (c.method == "svae") {
-    std::printf("ELBO (mean over the last metrics window, nats per data point) %.4f\n", last.elbo);
-    summary["elbo"] = last.elbo;
-  }
+  const nlohmann::json summary = run::run_summary(result, truth ? &*truth : nullptr);
+  if (c.method == "svae") std::printf("ELBO (mean over the last metrics window, nats per data point) %.4f\n", last.elbo);
   if (c.sampler == "mala")
     std::printf("MALA acceptance %.3f, final tau_u %.1f%s\n", result.acceptance, last.tau_u,
                 result.acceptance < 0.2 ? " (low: the chains barely move; increase --tau-u or --target-accept)" : "");
   if (truth) {
-    const std::vector<Real> best = best_abs_cosine(*truth, m.A);
-    int recovered = 0;
-    for (Real b : best) recovered += b >= 0.95;
+    const std::vector<Real> best = summary["bars_best_abs_cosine"];
     const Real worst = best.empty() ? 0 : *std::min_element(best.begin(), best.end());
-    std::printf("bars recovered (best |cosine| >= 0.95): %d of %zu, worst best |cosine| %.4f\n", recovered,
-                best.size(), worst);
-    summary["bars_recovered"] = recovered;
-    summary["bars_best_abs_cosine"] = best;
+    std::printf("bars recovered (best |cosine| >= 0.95): %d of %zu, worst best |cosine| %.4f\n",
+                summary["bars_recovered"].get<int>(), best.size(), worst);
   }
   io::write_file_atomic(fs::path(a.out) / "summary.json", summary.dump(2) + "\n");
   std::printf("run folder: %s (dictionary.npy, dictionary.png, model.json, metrics.csv, summary.json%s)\n",

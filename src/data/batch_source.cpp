@@ -5,7 +5,12 @@
 
 namespace lsc {
 
-ArraySource::ArraySource(Matrix data, std::uint64_t seed) : data_(std::move(data)), seed_(seed) {
+ArraySource::ArraySource(Matrix data, std::uint64_t seed)
+    : owned_(std::move(data)), data_(owned_.data(), owned_.rows(), owned_.cols()), seed_(seed) {
+  require(data_.cols() > 0 && data_.rows() > 0, "the data set is empty; pass an array of shape (N, D) with N, D >= 1.");
+}
+
+ArraySource::ArraySource(Eigen::Map<const Matrix> data, std::uint64_t seed) : data_(data), seed_(seed) {
   require(data_.cols() > 0 && data_.rows() > 0, "the data set is empty; pass an array of shape (N, D) with N, D >= 1.");
 }
 

@@ -27,7 +27,8 @@ Real default_tau_u(const std::string& method, Real L) {
   return std::max(L / target, 1.0);
 }
 
-void infer_map(const Model& model, const Matrix& X, const InferConfig& c, InferResult& out) {
+void infer_map(const Model& model, const Eigen::Ref<const Matrix>& data, const InferConfig& c, InferResult& out) {
+  const Matrix X = data;  // the MAP solvers take a Matrix: one copy, small next to their iterations
   out.mean = Matrix::Zero(model.K(), X.cols());
   if (c.method == "map") {
     ProximalGradientOptions o;
@@ -41,7 +42,7 @@ void infer_map(const Model& model, const Matrix& X, const InferConfig& c, InferR
   out.active = (out.mean.array() != 0).cast<Real>();
 }
 
-void infer_sampling(const Model& model, const Matrix& X, const InferConfig& c, InferResult& out,
+void infer_sampling(const Model& model, const Eigen::Ref<const Matrix>& X, const InferConfig& c, InferResult& out,
                     const InferCallbacks& cb) {
   const Index K = model.K(), D = model.D(), N = X.cols(), C = c.chains;
   const Real L = lipschitz_constant(model);
@@ -77,7 +78,12 @@ void infer_sampling(const Model& model, const Matrix& X, const InferConfig& c, I
     for (Index p = 0; p < n; ++p)
       for (Index ch = 0; ch < C; ++ch) Xrep.col(p * C + ch) = X.col(first + p);
     ChainState chains = ChainState::zeros(K, n * C, static_cast<std::uint64_t>(first * C));
+    auto stop = [&] {
+      if (cb.should_stop && cb.should_stop()) out.stopped_early = true;
+      return out.stopped_early;
+    };
     for (std::uint64_t t = 0; t < c.burn_in; ++t) {
+      if (stop()) return;
       sampler.step(model, Xrep, chains);
       if (adaptation) chains.eps = adaptation->update(chains.eps > 0 ? chains.eps : eps, sampler.last_acceptance());
     }
@@ -88,6 +94,7 @@ void infer_sampling(const Model& model, const Matrix& X, const InferConfig& c, I
     Matrix S(K, n * C);
     visit_prior(model.prior, [&](const auto& ops) {
       for (std::uint64_t t = 0; t < c.samples; ++t) {
+        if (stop()) return;
         sampler.step(model, Xrep, chains);
         for_each_column(n * C, [&](Index j) {
           for (Index k = 0; k < K; ++k) {
@@ -101,6 +108,7 @@ void infer_sampling(const Model& model, const Matrix& X, const InferConfig& c, I
           for (Index p = 0; p < n; ++p) out.samples[t].col(first + p) = S.col(p * C);
       }
     });
+    if (out.stopped_early) return;
     const Real scale = 1.0 / (Real(C) * Real(c.samples));
     for (Index p = 0; p < n; ++p) {
       out.mean.col(first + p) = scale * sum.middleCols(p * C, C).rowwise().sum();
@@ -116,7 +124,8 @@ void infer_sampling(const Model& model, const Matrix& X, const InferConfig& c, I
 
 }  // namespace
 
-InferResult infer(const Model& model, const Matrix& X, const InferConfig& c, const InferCallbacks& cb) {
+InferResult infer(const Model& model, const Eigen::Ref<const Matrix>& X, const InferConfig& c,
+                  const InferCallbacks& cb) {
   const auto methods = infer_methods();
   require(std::find(methods.begin(), methods.end(), c.method) != methods.end(),
           "unknown inference method '" + c.method + "'; choose one of map, lca, langevin, mala.");

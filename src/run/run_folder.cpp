@@ -1,5 +1,6 @@
 #include "lsc/run/run_folder.hpp"
 
+#include <algorithm>
 #include <cmath>
 #include <fstream>
 #include <iomanip>
@@ -9,6 +10,7 @@
 
 #include "lsc/core/error.hpp"
 #include "lsc/data/patch_dataset.hpp"
+#include "lsc/eval/recovery.hpp"
 #include "lsc/io/atomic_file.hpp"
 #include "lsc/run/config_json.hpp"
 #include "lsc/io/npy.hpp"
@@ -84,6 +86,21 @@ void save_run(const fs::path& dir, const TrainResult& result, const RunInfo& inf
   io::write_file_atomic(dir / "metrics.csv", metrics_csv(result.metrics, result.svae != nullptr));
   save_mosaic(dir / "dictionary.png", elements_in_pixel_space(m.A, info.preprocessing));
   if (result.svae) save_encoder(dir / "encoder", *result.svae);
+}
+
+nlohmann::json run_summary(const TrainResult& result, const Matrix* truth) {
+  const Model& m = result.model;
+  const MetricsRow last = result.metrics.empty() ? MetricsRow{} : result.metrics.back();
+  json summary = {{"method", result.config.method}, {"prior", m.prior.name()}, {"pi", m.prior.pi},
+                  {"lambda", m.prior.lambda}, {"sigma", m.sigma}, {"elapsed_s", result.elapsed_s},
+                  {"steps", last.step}, {"acceptance", result.acceptance}, {"tau_u_final", last.tau_u}};
+  if (result.svae) summary["elbo"] = last.elbo;
+  if (truth) {
+    const std::vector<Real> best = best_abs_cosine(*truth, m.A);
+    summary["bars_recovered"] = std::count_if(best.begin(), best.end(), [](Real b) { return b >= 0.95; });
+    summary["bars_best_abs_cosine"] = best;
+  }
+  return summary;
 }
 
 void save_encoder(const fs::path& dir, const Svae& svae) {

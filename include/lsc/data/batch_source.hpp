@@ -19,12 +19,18 @@ class BatchSource {
 class ArraySource final : public BatchSource {
  public:
   ArraySource(Matrix data, std::uint64_t seed);
+  // Views data owned by the caller, which must outlive the source (the Python bindings pass
+  // NumPy arrays this way, without a copy).
+  ArraySource(Eigen::Map<const Matrix> data, std::uint64_t seed);
+  ArraySource(const ArraySource&) = delete;  // data_ may point into owned_
+  ArraySource& operator=(const ArraySource&) = delete;
   Index dim() const override { return data_.rows(); }
   void batch(std::uint64_t index, Index n, Matrix& X) const override;
-  const Matrix& data() const { return data_; }
+  const Eigen::Map<const Matrix>& data() const { return data_; }
 
  private:
-  Matrix data_;
+  Matrix owned_;
+  Eigen::Map<const Matrix> data_;
   std::uint64_t seed_;
 };
 

@@ -35,14 +35,19 @@ struct InferResult {
   Real stiffness = 0;           // ε·max eig(AᵀA)/σ²: Euler-Maruyama's bias grows with it
   Real acceptance = 1;          // MALA acceptance rate
   double elapsed_s = 0;
+  bool stopped_early = false;   // should_stop ended the run; only the blocks finished before are filled in
 };
 
 struct InferCallbacks {
   std::function<void(std::uint64_t done, std::uint64_t total)> on_progress;  // in data points
+  // Polled before every sampler step (a block of many points can take minutes); true abandons
+  // the inference (Ctrl-C in the Python bindings).
+  std::function<bool()> should_stop;
 };
 
-// X is D×N. Throws Error for a bad configuration, mismatched shapes or non-finite data.
-InferResult infer(const Model& model, const Matrix& X, const InferConfig& config,
+// X is D×N (a Ref, so that a NumPy array's memory is used in place). Throws Error for a bad
+// configuration, mismatched shapes or non-finite data.
+InferResult infer(const Model& model, const Eigen::Ref<const Matrix>& X, const InferConfig& config,
                   const InferCallbacks& cb = {});
 
 }  // namespace lsc::run

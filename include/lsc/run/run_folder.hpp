@@ -25,6 +25,11 @@ struct RunInfo {
 
 void save_run(const std::filesystem::path& dir, const TrainResult& result, const RunInfo& info);
 
+// summary.json of a run: the final parameters, steps, time, MALA acceptance and adapted τ_u, the
+// ELBO (svae), and with the true dictionary (bars) how many elements were recovered
+// (best |cosine| ≥ 0.95). The one definition the CLI and the Python bindings both write.
+nlohmann::json run_summary(const TrainResult& result, const Matrix* truth = nullptr);
+
 // The model of a run folder; throws Error naming the file if anything is missing or malformed.
 Model load_model(const std::filesystem::path& dir);
 

@@ -1,0 +1,43 @@
+"""lsc: Langevin sparse coding in Python.
+
+A thin layer over the C++ core (the _lsc module): the algorithms and every default live in C++;
+this package converts NumPy arrays (without copies where the layout allows) and calls it.
+
+    import lsc
+    X, S, A = lsc.generate_bars(5000, seed=1)
+    est = lsc.LangevinDictionaryLearning(n_components=16, prior="l0", pi=0.5, learn_pi=True,
+                                         random_state=0).fit(X)
+    est.components_, est.pi_, est.transform(X[:10])
+
+Estimators (scikit-learn): LangevinDictionaryLearning, DiscreteSparseCoding (DSC),
+LocallyCompetitiveSparseCoding (LCA), SimultaneousSparseCoding (SSC).
+Functions: train, infer, sample_posterior, generate_bars, load_patches, load_run, save_run,
+resolve_defaults, run_experiment; lsc.plotting for figures. docs/python.md has the details.
+"""
+from ._lsc import (CLI_PATH, ArraySource, BarsOptions, BarsSource, BatchSource, InferConfig, LscError,
+                   MetricsRow, Model, PatchDataOptions, Prior, TrainConfig, TrainResult, __version__,
+                   bars_dictionary, best_abs_cosine, infer_methods, prior_histogram, prior_names,
+                   read_npy_rows, resolve_defaults, save_mosaic, set_threads, threads, train_methods)
+from .api import (Posterior, experiments, generate_bars, infer, load_patches, run_experiment,
+                  sample_posterior, train)
+from .runs import Run, load_run, read_metrics, save_run
+
+# scikit-learn and matplotlib take about a second each to import, so the estimators and
+# lsc.plotting load when first used.
+_LAZY = {"LangevinDictionaryLearning": "estimator", "DiscreteSparseCoding": "estimator",
+         "LocallyCompetitiveSparseCoding": "estimator", "SimultaneousSparseCoding": "estimator",
+         "DSC": "estimator", "LCA": "estimator", "SSC": "estimator"}
+
+
+def __getattr__(name):
+    import importlib
+
+    if name == "plotting":
+        return importlib.import_module(".plotting", __name__)
+    if name in _LAZY:
+        return getattr(importlib.import_module("." + _LAZY[name], __name__), name)
+    raise AttributeError(f"module 'lsc' has no attribute {name!r}")
+
+
+def __dir__():
+    return sorted(set(globals()) | set(_LAZY) | {"plotting"})

@@ -1,0 +1,257 @@
+"""The low-level API: `lsc train`, `lsc infer`, `lsc generate bars` and `lsc patches` as functions.
+
+Every option of the command line is a keyword here (docs/python.md has the table). An option
+left as None keeps the core's default: the defaults live in C++ (lsc.resolve_defaults, and the
+InferConfig/BarsOptions/PatchDataOptions structs), never in this file.
+"""
+import os
+import sys
+
+import numpy as np
+
+from . import _lsc
+from .progress import ProgressBar, wants_bar
+from .runs import Run, save_run
+
+__all__ = ["train", "infer", "sample_posterior", "Posterior", "generate_bars", "load_patches",
+           "experiments", "run_experiment"]
+
+
+def _set(options, **values):
+    """The values that were given (None means: the core's default)."""
+    options.update({k: v for k, v in values.items() if v is not None})
+    return options
+
+
+def _is_path(x):
+    return isinstance(x, (str, os.PathLike))
+
+
+# ---- lsc train ----------------------------------------------------------------------------------
+def _data_source(data, seed, bars, images):
+    """(source, label, preprocessing, true dictionary) for `data`, as `lsc train --data` reads it."""
+    if isinstance(data, _lsc.BatchSource):
+        return data, "python", None, None
+    if _is_path(data):
+        data = os.fspath(data)
+        if data == "bars":
+            source = _lsc.BarsSource(_lsc.BarsOptions(**bars, seed=seed))
+            return source, "bars", None, source.dictionary
+        if data.startswith("images:"):
+            X, recipe = _lsc.load_patches(_lsc.PatchDataOptions(**images, path=data[len("images:"):], seed=seed))
+            return _lsc.ArraySource(X, seed), data, recipe, None
+        return _lsc.ArraySource(_lsc.read_npy_rows(data), seed), data, None, None
+    source = _lsc.ArraySource(data, seed)  # read in place when float64 and C-ordered
+    n, d = source.data.shape
+    return source, f"array ({n}, {d})", None, None
+
+
+def train(data="bars", *, method=None, prior=None, K=None, pi=None, lam=None, sigma=None,
+          learn_pi=None, learn_sigma=None, learn_lambda=None, steps=None, batch=None, tau_u=None,
+          tau_A=None, tau_x=None, hold_burn_in=None, tau_u0=None, tau_sigma=None, tau_lambda=None,
+          inner_steps=None, sampler=None, temperature=None, normalize=None, init_dictionary=None,
+          seed=None, threads=None, metrics_every=None, checkpoint_every=None, resume=False, out=None,
+          bars_pi=None, bars_lam=None, bars_sigma=None, bars_pixel=None,
+          patches=None, patch=None, whiten=None, cutoff=None, variable=None, subset=None,
+          test_fraction=None, border=None, remove_mean=None, normalize_variance=None,
+          callback=None, progress="auto"):
+    """Learns a dictionary (and optionally π, σ, λ), like `lsc train`; returns an lsc.Run.
+
+    data: "bars" (generated afresh), an .npy path of shape (N, D), "images:PATH", an array
+    (n_samples, n_features) (float64 C-ordered arrays are read in place), or an lsc.BatchSource.
+    lam is λ. init_dictionary: a (K, D) array or .npy path. out: write the run folder there
+    (and checkpoint.bin with checkpoint_every; resume=True continues from it bit-exactly).
+    callback(row, total_steps) is called at every metrics row with an lsc.MetricsRow; a true
+    return value stops the run there. progress: True, False or "auto" (a bar on a terminal or
+    in a notebook).
+
+    Ctrl-C stops the run cleanly at the next metrics row (rows come every 1/200 of the run
+    unless metrics_every says otherwise), writes the run folder when out is given, and raises
+    KeyboardInterrupt with the partial lsc.Run as its `run` attribute. An exception raised by
+    the callback ends the run the same way.
+    """
+    options = _set({}, method=method, prior=prior, K=K, pi=pi, lam=lam, sigma=sigma, learn_pi=learn_pi,
+                   learn_sigma=learn_sigma, learn_lambda=learn_lambda, steps=steps, batch=batch, tau_u=tau_u,
+                   tau_A=tau_A, tau_x=tau_x, hold_burn_in=hold_burn_in, tau_u0=tau_u0, tau_sigma=tau_sigma,
+                   tau_lambda=tau_lambda, inner_steps=inner_steps, sampler=sampler, temperature=temperature,
+                   normalize=normalize, seed=seed, threads=threads, metrics_every=metrics_every,
+                   checkpoint_every=checkpoint_every)
+    if init_dictionary is not None:
+        options["initial_dictionary"] = (_lsc.read_npy_rows(init_dictionary) if _is_path(init_dictionary)
+                                         else init_dictionary)
+    config = _lsc.TrainConfig(**options)
+    bars = _set({}, pi=bars_pi, lam=bars_lam, sigma=bars_sigma, pixel=bars_pixel)
+    images = _set({}, count=patches, patch=patch, whiten=whiten, cutoff=cutoff, variable=variable,
+                  subset=subset, test_fraction=test_fraction, border=border, remove_mean=remove_mean,
+                  normalize_variance=normalize_variance)
+    if bars and not (_is_path(data) and os.fspath(data) == "bars"):
+        raise _lsc.LscError("bars_pi, bars_lam, bars_sigma and bars_pixel apply to data='bars' only.")
+    if images and not (_is_path(data) and os.fspath(data).startswith("images:")):
+        raise _lsc.LscError("the patch options apply to data='images:PATH' only.")
+    source, label, preprocessing, truth = _data_source(data, config.seed, bars, images)
+    checkpoint = os.path.join(os.fspath(out), "checkpoint.bin") if out is not None else ""
+
+    bar = ProgressBar("train " + config.method) if wants_bar(progress) else None
+
+    def on_row(row, total):
+        if bar is not None:
+            bar.update(row.step, total, f"err {row.reconstruction_error:.4f} active {row.active_fraction:.3f} "
+                                        f"pi {row.pi:.3f} |A| {row.mean_norm:.3f}")
+        if callback is not None:
+            return callback(row, total)
+        return None
+
+    try:
+        result, error = _lsc.train(config, source, on_row, checkpoint, resume)
+    finally:
+        if bar is not None:
+            bar.close()
+    run = Run(result, data=label, preprocessing=preprocessing, truth=truth,
+              stopped_early=result.stopped_early)
+    if out is not None:
+        save_run(out, run)
+    if error is not None:
+        error.run = run  # what was learned until the run stopped
+        raise error
+    return run
+
+
+# ---- lsc infer ----------------------------------------------------------------------------------
+class Posterior:
+    """Posterior summaries of the coefficients: mean and p_active (n_samples, K), and samples
+    (T, n_samples, K) of chain 0 of every data point when they were asked for."""
+
+    def __init__(self, method, mean, p_active, samples, tau_u, stiffness, acceptance, elapsed_s):
+        self.method = method
+        self.mean = mean
+        self.p_active = p_active
+        self.samples = samples
+        self.tau_u = tau_u
+        self.stiffness = stiffness  # ε·max eig(AᵀA)/σ²: Euler-Maruyama's bias grows with it
+        self.acceptance = acceptance
+        self.elapsed_s = elapsed_s
+
+    def __repr__(self):
+        n, k = self.mean.shape
+        extra = "" if self.samples is None else f", samples={self.samples.shape}"
+        return (f"Posterior(method={self.method!r}, n_samples={n}, K={k}, tau_u={self.tau_u:.4g}, "
+                f"stiffness={self.stiffness:.3g}, acceptance={self.acceptance:.3f}{extra})")
+
+
+def _model_of(model):
+    """An lsc.Model from a Model, Run, fitted estimator or run folder path."""
+    if isinstance(model, _lsc.Model):
+        return model, None
+    if isinstance(model, Run):
+        return model.model, model.preprocessing
+    if _is_path(model):
+        return _lsc.load_model(model), _lsc.load_preprocessing(model)
+    as_model = getattr(model, "model_", None)
+    if isinstance(as_model, _lsc.Model):
+        return as_model, None
+    raise TypeError(f"model must be an lsc.Model, an lsc.Run, a fitted lsc estimator or a run folder; "
+                    f"got {type(model).__name__}.")
+
+
+def _posterior(model, X, config, progress):
+    bar = ProgressBar("infer " + config.method) if wants_bar(progress) else None
+    try:
+        r = _lsc.infer(model, X, config, None if bar is None else bar.update)
+    finally:
+        if bar is not None:
+            bar.close()
+    return Posterior(config.method, r["mean"], r["p_active"], r["samples"], r["tau_u"], r["stiffness"],
+                     r["acceptance"], r["elapsed_s"])
+
+
+def infer(X, model, *, method=None, chains=None, samples=None, burn_in=None, tau_u=None, temperature=None,
+          map_steps=None, seed=None, threads=None, block=None, return_samples=False, patches=None,
+          progress="auto"):
+    """Posterior mean and P(s ≠ 0) of every row of X under a fixed model, like `lsc infer`.
+
+    X: an array (n_samples, D) (read in place when float64 and C-ordered), an .npy path, or
+    "images:PATH" to cut `patches` patches with the model's own preprocessing (model must then be
+    a run trained on images). model: lsc.Model, lsc.Run, a fitted estimator or a run folder.
+    return_samples=True also keeps chain 0's trajectory of every point (Posterior.samples).
+    Ctrl-C stops between blocks of data points and raises KeyboardInterrupt.
+    """
+    model, recipe = _model_of(model)
+    config = _lsc.InferConfig(**_set({}, method=method, chains=chains, samples=samples, burn_in=burn_in,
+                                     tau_u=tau_u, temperature=temperature, map_steps=map_steps, seed=seed,
+                                     threads=threads, block=block, keep_samples=bool(return_samples)))
+    if _is_path(X) and os.fspath(X).startswith("images:"):
+        if recipe is None:
+            raise _lsc.LscError("X='images:PATH' needs a model trained on images (a run folder or Run of "
+                                "'lsc train --data images:...'); for other models pass patches as an array.")
+        o = _lsc.patch_options_from_recipe(recipe)
+        o.path = os.fspath(X)[len("images:"):]
+        o.subset = "all"
+        if patches is not None:
+            o.count = patches
+        o.seed = config.seed
+        X, _ = _lsc.load_patches(o)
+    elif patches is not None:
+        raise _lsc.LscError("patches applies to X='images:PATH' only.")
+    elif _is_path(X):
+        X = _lsc.read_npy_rows(X)
+    return _posterior(model, X, config, progress)
+
+
+def sample_posterior(X, dictionary, prior=None, *, pi=None, lam=None, sigma=None, n_samples=None,
+                     burn_in=None, method=None, chains=None, tau_u=None, temperature=None, seed=None,
+                     threads=None, return_samples=False, progress="auto"):
+    """Samples p(s | x) for every row of X under the dictionary (K, D) and a prior.
+
+    prior: an lsc.Prior, or a name (l0, l1, laplace, gaussian, cauchy) with pi and lam. Unset
+    prior, pi, lam and sigma take the core's training defaults (l0, π = 0.3, λ = 1, σ = 0.5);
+    n_samples (recorded steps per chain), burn_in, method (langevin or mala; map and lca give the
+    MAP instead) and chains take `lsc infer`'s. Returns an lsc.Posterior: mean and p_active
+    (n_samples, K), and with return_samples=True the samples (n_samples_drawn, n_rows, K) of
+    chain 0 of every row.
+    """
+    base = _lsc.resolve_defaults(_lsc.TrainConfig(method="lsc"), 1)  # the core's model defaults
+    if isinstance(prior, _lsc.Prior):
+        if pi is not None or lam is not None:
+            raise _lsc.LscError("pass pi and lam inside the lsc.Prior, or a prior name with pi and lam, not both.")
+        p = prior
+    else:
+        p = _lsc.Prior(base.prior if prior is None else prior, lam=base.lam if lam is None else lam,
+                       pi=base.pi if pi is None else pi)
+    model = _lsc.Model(dictionary, base.sigma if sigma is None else sigma, p)
+    return infer(X, model, method=method, chains=chains, samples=n_samples, burn_in=burn_in, tau_u=tau_u,
+                 temperature=temperature, seed=seed, threads=threads, return_samples=return_samples,
+                 progress=progress)
+
+
+# ---- lsc generate bars / lsc patches / lsc experiment --------------------------------------------
+def generate_bars(n, *, pi=None, lam=None, sigma=None, seed=None, pixel=None, size=None, first=0):
+    """`lsc generate bars`: (X (n, size²), S (n, 2·size), A (2·size, size²)), the images, their
+    true coefficients and the true dictionary. Point i is a pure function of (seed, first + i)."""
+    source = _lsc.BarsSource(_lsc.BarsOptions(**_set({}, pi=pi, lam=lam, sigma=sigma, seed=seed, pixel=pixel,
+                                                    size=size)))
+    X, S = source.generate(first, n)
+    return X, S, source.dictionary
+
+
+def load_patches(path, *, n=None, seed=None, patch=None, whiten=None, cutoff=None, variable=None,
+                 subset=None, test_fraction=None, border=None, remove_mean=None, normalize_variance=None):
+    """`lsc patches`: (X (n, patch²), recipe), whitened patches of natural images and the recipe
+    (a dict, saved as model.json "preprocessing") that makes the same patches again."""
+    o = _lsc.PatchDataOptions(**_set({}, path=os.fspath(path), count=n, seed=seed, patch=patch, whiten=whiten,
+                                     cutoff=cutoff, variable=variable, subset=subset, test_fraction=test_fraction,
+                                     border=border, remove_mean=remove_mean, normalize_variance=normalize_variance))
+    return _lsc.load_patches(o)
+
+
+def experiments():
+    """The paper's figures `lsc experiment` reproduces: {name: description}."""
+    return dict(_lsc.experiments())
+
+
+def run_experiment(name, out, *, quick=False, threads=0, log=None):
+    """`lsc experiment NAME --out OUT [--quick]`: CSVs, summary.json and plots in OUT; returns the
+    summary. log(line) receives one line per stage (default: stderr)."""
+    if log is None:
+        def log(line):
+            print(line, file=sys.stderr)
+    return _lsc.run_experiment(name, os.fspath(out), quick, threads, log)

@@ -1,0 +1,15 @@
+#pragma once
+// The parts of the _lsc module, one function per area of the core (python/src/*.cpp).
+#include <pybind11/pybind11.h>
+
+namespace lsc::python {
+
+namespace py = pybind11;
+
+void bind_model(py::module_& m);       // Prior, Model
+void bind_data(py::module_& m);        // BarsOptions, BatchSource, BarsSource, ArraySource, patches, npy
+void bind_train(py::module_& m);       // TrainConfig, MetricsRow, TrainResult, resolve_defaults, train
+void bind_infer(py::module_& m);       // InferConfig, infer
+void bind_run_folder(py::module_& m);  // save_run, load_model, mosaics, evaluation, experiments
+
+}  // namespace lsc::python

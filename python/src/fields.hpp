@@ -1,0 +1,92 @@
+#pragma once
+// One table of a Config's fields gives its Python class everything: typed properties with
+// named errors, TrainConfig(**options), to_dict(), repr and pickling. The names are listed once,
+// and the default values are the C++ struct's own (no second copy of any default in Python).
+#include <pybind11/pybind11.h>
+
+#include <algorithm>
+#include <functional>
+#include <memory>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "convert.hpp"
+#include "lsc/core/error.hpp"
+
+namespace lsc::python {
+
+template <class T>
+class FieldTable {
+ public:
+  explicit FieldTable(py::class_<T>& cls) : cls_(cls), names_(std::make_shared<std::vector<std::string>>()) {}
+
+  // A plain member (numbers, strings, bools and their std::optional).
+  template <class V>
+  FieldTable& add(const char* name, V T::*member, const char* doc) {
+    const std::string n = name;
+    return add(
+        name, [member](const T& t) { return to_py(t.*member); },
+        [member, n](T& t, py::handle v) { t.*member = OptionalFromPy<V>::get(v, n); }, doc);
+  }
+
+  // A field with its own conversion.
+  FieldTable& add(const char* name, std::function<py::object(const T&)> get,
+                  std::function<void(T&, py::handle)> set, const char* doc) {
+    names_->push_back(name);
+    cls_.def_property(name, std::move(get), std::move(set), doc);
+    return *this;
+  }
+
+  // __init__(**options), to_dict(), __repr__, pickling, and the list of field names.
+  void finish(const char* type_name) {
+    auto names = names_;
+    const std::string type = type_name;
+    auto assign = [names, type](T& t, const py::dict& options) {
+      py::object self = py::cast(&t, py::return_value_policy::reference);
+      for (auto item : options) {
+        const std::string key = py::str(item.first);
+        if (std::find(names->begin(), names->end(), key) == names->end()) {
+          std::string all;
+          for (const std::string& n : *names) all += (all.empty() ? "" : ", ") + n;
+          throw py::type_error(type + "() got an unknown option '" + key + "'; the options are " + all + ".");
+        }
+        py::setattr(self, key.c_str(), item.second);
+      }
+    };
+    cls_.def(py::init([assign](const py::kwargs& options) {
+               T t;
+               assign(t, options);
+               return t;
+             }),
+             "Every option is a keyword; an option left out keeps the core's default.");
+    cls_.def(
+        "to_dict",
+        [names](py::object self) {
+          py::dict d;
+          for (const std::string& n : *names) d[n.c_str()] = self.attr(n.c_str());
+          return d;
+        },
+        "The options as a dict (None: the core's default, resolved by resolve_defaults).");
+    cls_.def("__repr__", [names, type](py::object self) {
+      std::string out = type + "(";
+      for (std::size_t i = 0; i < names->size(); ++i)
+        out += (i ? ", " : "") + (*names)[i] + "=" + std::string(py::repr(self.attr((*names)[i].c_str())));
+      return out + ")";
+    });
+    cls_.def(py::pickle([](py::object self) { return py::dict(self.attr("to_dict")()); },
+                        [assign](const py::dict& d) {
+                          T t;
+                          assign(t, d);
+                          return t;
+                        }));
+    cls_.def_property_readonly_static(
+        "fields", [names](py::object) { return *names; }, "The option names, in order.");
+  }
+
+ private:
+  py::class_<T>& cls_;
+  std::shared_ptr<std::vector<std::string>> names_;
+};
+
+}  // namespace lsc::python

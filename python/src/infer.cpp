@@ -1,0 +1,91 @@
+// Inference: InferConfig (every option of `lsc infer`) and infer(), X read in place. The GIL is
+// released while the chains run; the core's should_stop and progress callbacks take it back to
+// check for Ctrl-C and to report progress.
+#include <pybind11/numpy.h>
+#include <pybind11/pybind11.h>
+
+#include <chrono>
+
+#include "arrays.hpp"
+#include "bindings.hpp"
+#include "convert.hpp"
+#include "fields.hpp"
+#include "lsc/run/infer.hpp"
+
+namespace lsc::python {
+
+using namespace pybind11::literals;
+using run::InferConfig;
+
+namespace {
+
+// Thrown through the core from the progress callback when Python has an exception pending
+// (Ctrl-C, or one raised by on_progress); the core holds nothing but RAII state there.
+struct PythonErrorPending {};
+
+py::dict infer_py(const Model& model, py::handle X, const InferConfig& config, py::object on_progress) {
+  const ColumnsArg x(X, "X", model.D());
+  run::InferCallbacks cb;
+  cb.on_progress = [&](std::uint64_t done, std::uint64_t total) {
+    py::gil_scoped_acquire gil;
+    if (PyErr_CheckSignals() != 0) throw PythonErrorPending{};
+    if (on_progress.is_none()) return;
+    try {
+      on_progress(done, total);
+    } catch (py::error_already_set& e) {
+      e.restore();
+      throw PythonErrorPending{};
+    }
+  };
+  // Ctrl-C between sampler steps, checked at most every 50 ms so that small problems, whose
+  // steps take microseconds, do not queue for the GIL at every step.
+  auto last_check = std::chrono::steady_clock::now();
+  cb.should_stop = [&] {
+    const auto now = std::chrono::steady_clock::now();
+    if (now - last_check < std::chrono::milliseconds(50)) return false;
+    last_check = now;
+    py::gil_scoped_acquire gil;
+    return PyErr_CheckSignals() != 0;  // the KeyboardInterrupt stays pending until infer returns
+  };
+  run::InferResult r;
+  try {
+    py::gil_scoped_release release;
+    r = run::infer(model, x.view(), config, cb);
+  } catch (const PythonErrorPending&) {
+    throw py::error_already_set();  // the pending exception, raised now that the GIL is back
+  }
+  if (r.stopped_early) throw py::error_already_set();
+  const Index K = model.K(), N = x.view().cols();
+  py::dict out("mean"_a = rows_array(std::move(r.mean)), "p_active"_a = rows_array(std::move(r.active)),
+               "tau_u"_a = r.tau_u, "stiffness"_a = r.stiffness, "acceptance"_a = r.acceptance,
+               "elapsed_s"_a = r.elapsed_s);
+  out["samples"] = config.keep_samples ? py::object(stacked_rows_array(r.samples, K, N)) : py::none();
+  return out;
+}
+
+}  // namespace
+
+void bind_infer(py::module_& m) {
+  py::class_<InferConfig> cls(m, "InferConfig", "Every option of `lsc infer`; an option left out keeps the core's default.");
+  FieldTable<InferConfig>(cls)
+      .add("method", &InferConfig::method, "map, lca, langevin or mala (with l0, langevin is L0-LSC, eq. 3.9)")
+      .add("chains", &InferConfig::chains, "chains per data point")
+      .add("samples", &InferConfig::samples, "recorded steps per chain")
+      .add("burn_in", &InferConfig::burn_in, "steps discarded first")
+      .add("tau_u", &InferConfig::tau_u, "time constant, ε = 1/τ_u (0: from the dictionary's stiffness)")
+      .add("temperature", &InferConfig::temperature, "temperature T")
+      .add("target_accept", &InferConfig::target_accept, "mala: adapt ε toward this acceptance during the burn-in (0: off)")
+      .add("map_steps", &InferConfig::map_steps, "iterations of map / lca")
+      .add("seed", &InferConfig::seed, "random seed")
+      .add("keep_samples", &InferConfig::keep_samples, "record chain 0's trajectory of every data point")
+      .add("block", &InferConfig::block, "data points processed together (0: automatic; results do not depend on it)")
+      .add("threads", &InferConfig::threads, "threads (0: all cores)")
+      .finish("InferConfig");
+
+  m.def("infer", &infer_py, "model"_a, "X"_a, "config"_a, "on_progress"_a = py::none(),
+        "Posterior summaries of s for every row of X (n_samples, D) under a fixed model: a dict with mean and "
+        "p_active (n_samples, K), samples (T, n_samples, K) or None, tau_u, stiffness, acceptance, elapsed_s. "
+        "on_progress(done, total) is called after every block of data points.");
+}
+
+}  // namespace lsc::python
