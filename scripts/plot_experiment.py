@@ -19,7 +19,7 @@ import numpy as np  # noqa: E402
 from matplotlib.lines import Line2D  # noqa: E402
 
 DPI = 120
-TEXT_COLUMNS = {"method", "dictionary"}  # every other column must be numeric
+TEXT_COLUMNS = {"method", "dictionary", "prior"}  # every other column must be numeric
 METHOD_LABEL = {"dsc": "DSC", "lca": "LCA", "lsc": "L0-LSC"}
 METHOD_STYLE = {"dsc": ("-", "o"), "lca": ("--", "s"), "lsc": (":", "^")}
 PI_COLOR = {0.3: "tab:blue", 0.1: "tab:red"}
@@ -328,6 +328,24 @@ def fig9(directory):
     save(fig, directory, "fig9_pi.png")
 
 
+def table1(directory):
+    d = read_csv(os.path.join(directory, "table1.csv"),
+                 ["method", "prior", "loglik", "stderr", "paper", "train_s", "eval_s"])
+    labels = [f"{m}\n{p}" for m, p in zip(d["method"], d["prior"])]
+    x = np.arange(len(labels))
+    fig, ax = plt.subplots(figsize=(9.6, 4.8))
+    ax.errorbar(x, d["loglik"], yerr=d["stderr"], fmt="o", capsize=4, color="tab:blue", label="lsc (AIS, ± SE over patches)")
+    has_paper = np.isfinite(d["paper"])
+    ax.plot(x[has_paper], d["paper"][has_paper], "x", ms=8, color="tab:red", label="SVAE paper, Table 1")
+    ax.set_xticks(x)
+    ax.set_xticklabels(labels, fontsize=8)
+    ax.set_ylabel("test log-likelihood (nats per patch)")
+    ax.set_title("Every method on one scale: AIS log-likelihood of held-out 12×12 PCA-whitened patches")
+    ax.grid(True, alpha=0.3)
+    ax.legend(fontsize=8)
+    save(fig, directory, "table1.png")
+
+
 FIGURES = {  # NAME -> (function, CSV files it reads)
     "fig4a": (fig4a, ["fig4a_sweep.csv"]),
     "fig4b": (fig4b, ["fig4b_pi.csv"]),
@@ -337,6 +355,7 @@ FIGURES = {  # NAME -> (function, CSV files it reads)
     "fig7": (fig7, ["fig7_norms.csv", "fig7_pi.csv"]),
     "fig8": (fig8, ["fig8_norms_sorted.csv", "fig8_norms.csv"]),
     "fig9": (fig9, ["fig9_points.csv", "fig9_pi.csv"]),
+    "table1": (table1, ["table1.csv"]),
 }
 
 

@@ -2,6 +2,9 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdlib>
+
+#include "lsc/core/error.hpp"
 
 namespace lsc::experiment::detail {
 
@@ -22,6 +25,19 @@ std::vector<Real> sorted_norms(const Matrix& A) {
   for (Index k = 0; k < A.cols(); ++k) n.push_back(A.col(k).norm());
   std::sort(n.rbegin(), n.rend());
   return n;
+}
+
+fs::path images_path(const Options& o) {
+  fs::path p = o.images;
+  if (p.empty()) {
+    const char* env = std::getenv("LSC_IMAGES");
+    p = env && *env ? fs::path(env)
+                    : fs::path(LSC_SCRIPTS_DIR).parent_path().parent_path() / "shared/data/bsds300/images/train";
+  }
+  require(fs::exists(p), "the natural-image experiments need images, and " + p.string() +
+                             " does not exist; pass --images PATH (a folder of images such as BSDS300's images/train, "
+                             "or Olshausen's IMAGES.mat).");
+  return p;
 }
 
 }  // namespace lsc::experiment::detail

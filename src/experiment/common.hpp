@@ -48,6 +48,10 @@ struct NormTrace {
   }
 };
 
+// The natural images: Options::images, else $LSC_IMAGES, else BSDS300's training images in
+// ../shared/data beside the repository; a one-sentence error when there are none.
+fs::path images_path(const Options& o);
+
 // ‖A_k‖ of every element, largest first.
 std::vector<Real> sorted_norms(const Matrix& A);
 
@@ -60,5 +64,6 @@ json fig6(const Options& o);
 json fig7(const Options& o);
 json fig8(const Options& o);
 json fig9(const Options& o);
+json table1(const Options& o);
 
 }  // namespace lsc::experiment::detail

@@ -20,19 +20,6 @@ namespace {
 
 constexpr int kPatch = 8;  // D = 64
 
-fs::path images_path(const Options& o) {
-  fs::path p = o.images;
-  if (p.empty()) {
-    const char* env = std::getenv("LSC_IMAGES");
-    p = env && *env ? fs::path(env)
-                    : fs::path(LSC_SCRIPTS_DIR).parent_path().parent_path() / "shared/data/bsds300/images/train";
-  }
-  require(fs::exists(p), "the natural-image experiments need images, and " + p.string() +
-                             " does not exist; pass --images PATH (a folder of images such as BSDS300's images/train, "
-                             "or Olshausen's IMAGES.mat).");
-  return p;
-}
-
 // Whitened 8×8 patches of the training images (Olshausen-Field filter, cut-off 0.4 cycles/pixel,
 // each image scaled to unit variance).
 ArraySource patches(const Options& o, Index count, std::uint64_t seed, nlohmann::json& recipe) {

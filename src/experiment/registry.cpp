@@ -19,6 +19,7 @@ const std::vector<Experiment>& registry() {
       {"fig7", "K = 32 with norms and pi learned: duplicated bars with halved activity", fig7},
       {"fig8", "natural images, K = 256 with pi fixed at 0.5: a little over half of the elements keep a significant norm", fig8},
       {"fig9", "natural images, pi learned at overcompleteness 1x-4x: pi K stays nearly constant", fig9},
+      {"table1", "SVAE Table 1 extended: SVAE, O&F (DSC), LSC and L0-LSC on 12x12 PCA-whitened patches, AIS test log-likelihood", table1},
   };
   return all;
 }

@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <cmath>
 #include <cstdlib>
 #include <filesystem>
 #include <map>
@@ -87,6 +88,23 @@ TEST_F(Experiment, Fig7DuplicatesBarsAndHalvesPi) {
 // without those images they are skipped, and the missing data is a one-sentence error.
 bool have_images() { return fs::exists(fs::path(LSC_SOURCE_DIR) / "../shared/data/bsds300/images/train"); }
 
+TEST_F(Experiment, Fig8NormsSpreadAndElementsTakeShape) {
+  // The paper's target (the surplus half of the elements vanishes) is not reproduced even by the
+  // full run (docs/results.md); the quick run checks that the dictionary learns at all: the
+  // norms leave their start (about 1) and spread, and the elements are more oriented than the
+  // random start. Measured: mean norm 0.50, largest/smallest 2.4, orientation 0.24 vs 0.15.
+  if (!have_images()) GTEST_SKIP() << "../shared/data/bsds300 is not beside the repository";
+  const nlohmann::json s = run("fig8", {"fig8_norms.png", "fig8_mosaic.png"});
+  const std::vector<double> norms = s["norms_final"];
+  ASSERT_EQ(norms.size(), 256u);
+  double mean = 0;
+  for (double n : norms) mean += n / 256;
+  EXPECT_LT(mean, 0.8);
+  EXPECT_GT(norms.front(), 1.5 * norms.back());
+  EXPECT_GT(s["shape_used"]["orientation_median"].get<double>(),
+            s["shape_random"]["orientation_median"].get<double>() + 0.05);
+}
+
 TEST_F(Experiment, Fig9PiFallsAsOneOverOvercompleteness) {
   if (!have_images()) GTEST_SKIP() << "../shared/data/bsds300 is not beside the repository";
   const nlohmann::json s = run("fig9", {"fig9.png", "fig9_pi.png"});
@@ -101,6 +119,21 @@ TEST_F(Experiment, Fig9PiFallsAsOneOverOvercompleteness) {
   EXPECT_LT(*std::max_element(piK.begin(), piK.end()), 1.5 * *std::min_element(piK.begin(), piK.end()));
 }
 
+TEST_F(Experiment, Table1ScoresEveryMethodOnOneScale) {
+  if (!have_images()) GTEST_SKIP() << "../shared/data/bsds300 is not beside the repository";
+  const nlohmann::json s = run("table1", {"table1.png"});
+  ASSERT_EQ(s["rows"].size(), 8u);
+  EXPECT_EQ(s["data"]["D"].get<int>(), 113);  // round(π/4 · 144) components kept
+  for (const auto& r : s["rows"]) {
+    EXPECT_TRUE(std::isfinite(r["loglik"].get<double>())) << r;
+    EXPECT_GT(r["stderr"].get<double>(), 0) << r;
+    // AIS is a stochastic lower bound: with the Gaussian prior it cannot exceed the exact value
+    // by more than its Monte Carlo error (here 200 steps leave it well below).
+    if (r.contains("exact"))
+      EXPECT_LT(r["loglik"].get<double>(), r["exact"].get<double>() + 4 * r["stderr_mc"].get<double>() + 1e-9) << r;
+  }
+}
+
 TEST_F(Experiment, ImageExperimentsWithoutImagesAreOneSentence) {
   const std::string cmd = std::string(LSC_BINARY) + " experiment fig8 --images " + (dir_ / "none").string() +
                           " --out " + (dir_ / "out").string() + " 2> " + (dir_ / "err.txt").string();
@@ -113,7 +146,7 @@ TEST_F(Experiment, ListNamesEveryExperimentAndUnknownNamesFail) {
   const std::string cmd = std::string(LSC_BINARY) + " experiment --list > " + (dir_ / "list.txt").string();
   ASSERT_EQ(std::system(cmd.c_str()), 0);
   const std::string list = lsc::test::slurp(dir_ / "list.txt");
-  for (const char* n : {"fig4a", "fig4b", "fig5", "fig10", "fig6", "fig7", "fig8", "fig9"}) EXPECT_NE(list.find(n), std::string::npos) << n;
+  for (const char* n : {"fig4a", "fig4b", "fig5", "fig10", "fig6", "fig7", "fig8", "fig9", "table1"}) EXPECT_NE(list.find(n), std::string::npos) << n;
   EXPECT_NE(std::system((std::string(LSC_BINARY) + " experiment nope --out " + dir_.string() + " 2>/dev/null").c_str()), 0);
 }
 

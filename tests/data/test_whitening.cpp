@@ -117,7 +117,8 @@ TEST(OlshausenWhitening, FilterShape) {
 }
 
 // On a non-square grid each cosine is an eigenfunction of the filter: whitening scales it by
-// R(|f|) with f = (k_y/H, k_x/W), then the whole image is scaled to unit variance.
+// R(|f|) with f = (k_y/H, k_x/W) and the default cutoff 0.4, then the whole image is scaled to
+// unit variance.
 TEST(OlshausenWhitening, ScalesCosinesByTheFilterOnANonSquareGrid) {
   const int h = 48, w = 80;
   const Real f1 = std::hypot(3.0 / h, 5.0 / w), f2 = 7.0 / h;
@@ -127,7 +128,7 @@ TEST(OlshausenWhitening, ScalesCosinesByTheFilterOnANonSquareGrid) {
     for (int c = 0; c < w; ++c) {
       const Real a = std::cos(2 * pi * (3.0 * r / h + 5.0 * c / w)), b = std::cos(2 * pi * 7.0 * r / h);
       image.pixels[r * w + c] = 10 + 2 * a + 0.5 * b;
-      expected[r * w + c] = 2 * lsc::olshausen_filter(f1, 0.2) * a + 0.5 * lsc::olshausen_filter(f2, 0.2) * b;
+      expected[r * w + c] = 2 * lsc::olshausen_filter(f1, 0.4) * a + 0.5 * lsc::olshausen_filter(f2, 0.4) * b;
     }
   Real sum_sq = 0;
   for (Real x : expected) sum_sq += x * x;
