@@ -15,7 +15,7 @@
 
 #include <nlohmann/json.hpp>
 
-#include "../support/temp_dir.hpp"
+#include "../support/cli_test.hpp"
 #include "lsc/data/patch_dataset.hpp"
 #include "lsc/io/npy.hpp"
 #include "lsc/io/png.hpp"
@@ -24,33 +24,12 @@ namespace fs = std::filesystem;
 
 namespace {
 
+using lsc::test::CliResult;
 using lsc::test::slurp;
 
-struct Result {
-  int status;
-  std::string out, err;
-};
-
-
-class Cli : public lsc::test::TempDirTest {
+class Cli : public lsc::test::CliTest {
  protected:
-
-  Result lsc(const std::string& args) {
-    const fs::path out = dir_ / "stdout.txt", err = dir_ / "stderr.txt";
-    const std::string cmd = std::string(LSC_BINARY) + " " + args + " > " + out.string() + " 2> " + err.string();
-    const int raw = std::system(cmd.c_str());
-    return {WIFEXITED(raw) ? WEXITSTATUS(raw) : -1, slurp(out), slurp(err)};
-  }
   nlohmann::json summary(const fs::path& run) { return nlohmann::json::parse(slurp(run / "summary.json")); }
-  // The error contract: non-zero exit, one line on stderr that reads as a sentence.
-  void expect_one_sentence_error(const Result& r, const std::string& must_mention) {
-    EXPECT_NE(r.status, 0);
-    ASSERT_FALSE(r.err.empty());
-    EXPECT_EQ(std::count(r.err.begin(), r.err.end(), '\n'), 1) << r.err;
-    EXPECT_EQ(r.err.rfind("lsc: error: ", 0), 0u) << r.err;
-    EXPECT_EQ(r.err[r.err.size() - 2], '.') << r.err;
-    EXPECT_NE(r.err.find(must_mention), std::string::npos) << r.err;
-  }
 };
 
 // §4.1: every method learns the bars at its default settings.
@@ -58,7 +37,7 @@ class BarsRecovery : public Cli, public ::testing::WithParamInterface<const char
 
 TEST_P(BarsRecovery, RecoversAllSixteenBarsAtDefaults) {
   const fs::path run = dir_ / "run";
-  const Result r = lsc(std::string("train --data bars --quiet --method ") + GetParam() + " --out " + run.string());
+  const CliResult r = lsc(std::string("train --data bars --quiet --method ") + GetParam() + " --out " + run.string());
   ASSERT_EQ(r.status, 0) << r.err;
   const nlohmann::json s = summary(run);
   EXPECT_EQ(s["bars_recovered"].get<int>(), 16) << s.dump();
@@ -74,7 +53,7 @@ INSTANTIATE_TEST_SUITE_P(Methods, BarsRecovery, ::testing::Values("dsc", "lca", 
 // Fig. 4b: L0-LSC learns π, started away from the truth.
 TEST_F(Cli, L0LscLearnsPiFromHalf) {
   const fs::path run = dir_ / "run";
-  const Result r = lsc("train --data bars --quiet --method lsc --prior l0 --learn-pi --pi 0.5 --out " + run.string());
+  const CliResult r = lsc("train --data bars --quiet --method lsc --prior l0 --learn-pi --pi 0.5 --out " + run.string());
   ASSERT_EQ(r.status, 0) << r.err;
   const nlohmann::json s = summary(run);
   EXPECT_NEAR(s["pi"].get<double>(), 0.3, 0.03) << s.dump();
@@ -88,7 +67,7 @@ TEST_F(Cli, SameSeedIsBitIdenticalWithOneAndTwoThreads) {
     for (int threads = 1; threads <= 2; ++threads) {
       const fs::path run = dir_ / ("run" + std::to_string(threads));
       // 600 chains: above kParallelMinColumns, so two threads really split the columns.
-      const Result r = lsc(std::string("train --data bars --quiet --batch 600 --steps 1500 --seed 7 --method ") + method +
+      const CliResult r = lsc(std::string("train --data bars --quiet --batch 600 --steps 1500 --seed 7 --method ") + method +
                            " --threads " + std::to_string(threads) + " --out " + run.string());
       ASSERT_EQ(r.status, 0) << r.err;
       bytes[threads - 1] = slurp(run / "dictionary.npy");
@@ -117,7 +96,7 @@ TEST_F(Cli, KilledRunResumesBitExactly) {
   ASSERT_TRUE(fs::exists(killed / "checkpoint.bin"));
   ASSERT_FALSE(fs::exists(killed / "dictionary.npy"));
 
-  const Result r = lsc(opts + " --resume --out " + killed.string());
+  const CliResult r = lsc(opts + " --resume --out " + killed.string());
   ASSERT_EQ(r.status, 0) << r.err;
   EXPECT_EQ(slurp(whole / "dictionary.npy"), slurp(killed / "dictionary.npy"));
   // Resuming with other settings is refused, naming the fix.
@@ -135,7 +114,7 @@ TEST_F(Cli, PatchesFromAFolderOfImagesAndTrainingOnThem) {
     lsc::io::write_png(images / ("im" + std::to_string(i) + ".png"), px, 48, 40, 1);
   }
   const fs::path X = dir_ / "X.npy";
-  const Result r = lsc("patches " + images.string() + " --patch 6 --n 300 --seed 2 --out " + X.string());
+  const CliResult r = lsc("patches " + images.string() + " --patch 6 --n 300 --seed 2 --out " + X.string());
   ASSERT_EQ(r.status, 0) << r.err;
   const lsc::io::NpyArray x = lsc::io::read_npy(X);
   EXPECT_EQ(x.shape, (std::vector<std::size_t>{300, 36}));
@@ -147,7 +126,7 @@ TEST_F(Cli, PatchesFromAFolderOfImagesAndTrainingOnThem) {
   EXPECT_EQ(slurp(X), slurp(dir_ / "Y.npy"));
 
   const fs::path run = dir_ / "run";
-  const Result t = lsc("train --data images:" + images.string() + " --patch 6 --patches 500 --K 8 --steps 400 --quiet --out " +
+  const CliResult t = lsc("train --data images:" + images.string() + " --patch 6 --patches 500 --K 8 --steps 400 --quiet --out " +
                        run.string());
   ASSERT_EQ(t.status, 0) << t.err;
   const nlohmann::json model = nlohmann::json::parse(slurp(run / "model.json"));
@@ -156,7 +135,7 @@ TEST_F(Cli, PatchesFromAFolderOfImagesAndTrainingOnThem) {
 
   // New images get the model's own preprocessing.
   const fs::path M = dir_ / "M.npy";
-  const Result i = lsc("infer --model " + run.string() + " --data images:" + images.string() +
+  const CliResult i = lsc("infer --model " + run.string() + " --data images:" + images.string() +
                        " --patches 50 --method mala --samples 20 --burn-in 20 --quiet --out-mean " + M.string());
   ASSERT_EQ(i.status, 0) << i.err;
   EXPECT_EQ(lsc::io::read_npy(M).shape, (std::vector<std::size_t>{50, 8}));
@@ -189,7 +168,7 @@ TEST_F(Cli, PcaWhiteningIsFitOnceAndTravelsWithTheModel) {
   EXPECT_LT((cov - lsc::Matrix::Identity(18, 18)).cwiseAbs().maxCoeff(), 1e-6);
 
   const fs::path run = dir_ / "run";
-  const Result t = lsc("train --data images:" + images.string() + " --patch 6 --patches 2000 --whiten pca --keep 0.5 --K 8 "
+  const CliResult t = lsc("train --data images:" + images.string() + " --patch 6 --patches 2000 --whiten pca --keep 0.5 --K 8 "
                        "--steps 200 --quiet --out " + run.string());
   ASSERT_EQ(t.status, 0) << t.err;
   const nlohmann::json model = nlohmann::json::parse(slurp(run / "model.json"));
@@ -205,7 +184,7 @@ TEST_F(Cli, PcaWhiteningIsFitOnceAndTravelsWithTheModel) {
   fs::create_directories(one);
   fs::copy_file(images / "im1.png", one / "im1.png");
   const fs::path M = dir_ / "M.npy";
-  const Result i = lsc("infer --model " + run.string() + " --data images:" + one.string() +
+  const CliResult i = lsc("infer --model " + run.string() + " --data images:" + one.string() +
                        " --patches 40 --method mala --samples 10 --burn-in 10 --quiet --out-mean " + M.string());
   ASSERT_EQ(i.status, 0) << i.err;
   EXPECT_EQ(lsc::io::read_npy(M).shape, (std::vector<std::size_t>{40, 8}));
@@ -231,7 +210,7 @@ TEST_F(Cli, PatchesFromAMissingOrCorruptSourceAreOneSentence) {
 
 TEST_F(Cli, GenerateWritesDataCoefficientsAndDictionary) {
   const fs::path X = dir_ / "X.npy", S = dir_ / "S.npy", A = dir_ / "A.npy";
-  const Result r = lsc("generate bars --n 500 --pi 0.3 --lambda 1 --sigma 0.5 --seed 3 --out " + X.string() +
+  const CliResult r = lsc("generate bars --n 500 --pi 0.3 --lambda 1 --sigma 0.5 --seed 3 --out " + X.string() +
                        " --coefficients " + S.string() + " --dictionary " + A.string());
   ASSERT_EQ(r.status, 0) << r.err;
   const lsc::io::NpyArray x = lsc::io::read_npy(X), s = lsc::io::read_npy(S), a = lsc::io::read_npy(A);
@@ -252,7 +231,7 @@ TEST_F(Cli, GenerateWritesDataCoefficientsAndDictionary) {
 TEST_F(Cli, InferWritesMeanActiveAndSamples) {
   const fs::path X = dir_ / "X.npy", A = dir_ / "A.npy", M = dir_ / "M.npy", P = dir_ / "P.npy", S = dir_ / "S.npy";
   ASSERT_EQ(lsc("generate bars --n 20 --seed 1 --out " + X.string() + " --dictionary " + A.string()).status, 0);
-  const Result r = lsc("infer --dictionary " + A.string() + " --prior l0 --pi 0.3 --lambda 1 --sigma 0.5 --data " +
+  const CliResult r = lsc("infer --dictionary " + A.string() + " --prior l0 --pi 0.3 --lambda 1 --sigma 0.5 --data " +
                        X.string() + " --method mala --chains 2 --samples 50 --burn-in 50 --quiet --out-mean " +
                        M.string() + " --out-active " + P.string() + " --out-samples " + S.string());
   ASSERT_EQ(r.status, 0) << r.err;
@@ -310,7 +289,7 @@ TEST_F(Cli, MapUnderTheL0PriorIsRejected) {
 
 TEST_F(Cli, EveryCommandHasHelp) {
   for (const char* c : {"", "train", "infer", "generate bars"}) {
-    const Result r = lsc(std::string(c) + " --help");
+    const CliResult r = lsc(std::string(c) + " --help");
     EXPECT_EQ(r.status, 0) << c;
     EXPECT_NE(r.out.find("Usage"), std::string::npos) << c;
   }

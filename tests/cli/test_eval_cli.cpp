@@ -13,7 +13,7 @@
 
 #include <nlohmann/json.hpp>
 
-#include "../support/temp_dir.hpp"
+#include "../support/cli_test.hpp"
 #include "lsc/eval/ais.hpp"
 #include "lsc/eval/gaussian_loglik.hpp"
 #include "lsc/io/npy.hpp"
@@ -24,18 +24,8 @@ namespace {
 
 using lsc::test::slurp;
 
-class EvalCli : public lsc::test::TempDirTest {
+class EvalCli : public lsc::test::CliTest {
  protected:
-  struct Result {
-    int status;
-    std::string out, err;
-  };
-  Result lsc(const std::string& args) {
-    const fs::path out = dir_ / "stdout.txt", err = dir_ / "stderr.txt";
-    const std::string cmd = std::string(LSC_BINARY) + " " + args + " > " + out.string() + " 2> " + err.string();
-    const int raw = std::system(cmd.c_str());
-    return {WIFEXITED(raw) ? WEXITSTATUS(raw) : -1, slurp(out), slurp(err)};
-  }
   // A run folder as 'lsc train' writes it (model.json, dictionary.npy), for a given model.
   fs::path write_run(const lsc::Model& m, const nlohmann::json& preprocessing = nullptr) {
     const fs::path run = dir_ / "run";
@@ -50,14 +40,6 @@ class EvalCli : public lsc::test::TempDirTest {
     std::ofstream(run / "model.json") << j.dump(2);
     return run;
   }
-  void expect_one_sentence_error(const Result& r, const std::string& must_mention) {
-    EXPECT_NE(r.status, 0);
-    ASSERT_FALSE(r.err.empty());
-    EXPECT_EQ(std::count(r.err.begin(), r.err.end(), '\n'), 1) << r.err;
-    EXPECT_EQ(r.err.rfind("lsc: error: ", 0), 0u) << r.err;
-    EXPECT_EQ(r.err[r.err.size() - 2], '.') << r.err;
-    EXPECT_NE(r.err.find(must_mention), std::string::npos) << r.err;
-  }
   const lsc::Model gaussian_{lsc::random_dictionary(16, 24, 3), std::exp(-1.0),
                              lsc::Prior::make(lsc::PriorKind::gaussian, 1.0)};
 };
@@ -68,7 +50,7 @@ TEST_F(EvalCli, GaussianModelMatchesTheClosedFormAndWritesPerPointResults) {
   lsc::io::write_npy_rows(dir_ / "x.npy", X);
   const std::string common = "eval loglik --quiet --model " + run.string() + " --data " + (dir_ / "x.npy").string() +
                              " --steps 1000 --schedule sigmoid --seed 5 --threads 1";
-  const Result r = lsc(common + " --out " + (dir_ / "r.json").string());
+  const lsc::test::CliResult r = lsc(common + " --out " + (dir_ / "r.json").string());
   ASSERT_EQ(r.status, 0) << r.err;
   EXPECT_NE(r.out.find("nats per data point"), std::string::npos) << r.out;
   EXPECT_NE(r.out.find("exact (Gaussian prior, closed form)"), std::string::npos) << r.out;
@@ -101,7 +83,7 @@ TEST_F(EvalCli, SimulateRunsBdmcAndStatesTheWhitening) {
   const nlohmann::json recipe = {{"whiten", "olshausen"}, {"patch", 4}};
   const lsc::Model l0{lsc::random_dictionary(16, 24, 6), 0.5, lsc::Prior::make(lsc::PriorKind::l0, 1.0, 0.3)};
   const fs::path run = write_run(l0, recipe);
-  const Result r = lsc("eval loglik --quiet --model " + run.string() + " --simulate 6 --steps 50 --threads 1 --out " +
+  const lsc::test::CliResult r = lsc("eval loglik --quiet --model " + run.string() + " --simulate 6 --steps 50 --threads 1 --out " +
                        (dir_ / "b.json").string());
   ASSERT_EQ(r.status, 0) << r.err;
   EXPECT_NE(r.out.find("BDMC: forward"), std::string::npos) << r.out;

@@ -13,7 +13,7 @@
 #include <nlohmann/json.hpp>
 
 #include "../support/stats.hpp"
-#include "../support/temp_dir.hpp"
+#include "../support/cli_test.hpp"
 #include "lsc/io/npy.hpp"
 #include "lsc/learn/svae.hpp"
 #include "lsc/run/run_folder.hpp"
@@ -25,12 +25,8 @@ namespace {
 
 using test::slurp;
 
-struct Result {
-  int status;
-  std::string out, err;
-};
 
-class SvaeCli : public test::TempDirTest {
+class SvaeCli : public test::CliTest {
  protected:
   void SetUp() override {
     TempDirTest::SetUp();
@@ -39,12 +35,6 @@ class SvaeCli : public test::TempDirTest {
     const Matrix X = A * test::random_normal(24, 2000, 2) + std::exp(-1.0) * test::random_normal(16, 2000, 3);
     data_ = dir_ / "X.npy";
     io::write_npy_rows(data_, X);
-  }
-  Result lsc(const std::string& args) {
-    const fs::path out = dir_ / "stdout.txt", err = dir_ / "stderr.txt";
-    const std::string cmd = std::string(LSC_BINARY) + " " + args + " > " + out.string() + " 2> " + err.string();
-    const int raw = std::system(cmd.c_str());
-    return {WIFEXITED(raw) ? WEXITSTATUS(raw) : -1, slurp(out), slurp(err)};
   }
   std::string train(const std::string& extra) {
     return "train --method svae --data " + data_.string() + " --K 24 --quiet " + extra;
@@ -56,19 +46,12 @@ class SvaeCli : public test::TempDirTest {
       out += slurp(run / "encoder" / (std::string(net) + "_W.npy")) + slurp(run / "encoder" / (std::string(net) + "_b.npy"));
     return out;
   }
-  void expect_one_sentence_error(const Result& r, const std::string& must_mention) {
-    EXPECT_NE(r.status, 0);
-    EXPECT_EQ(std::count(r.err.begin(), r.err.end(), '\n'), 1) << r.err;
-    EXPECT_EQ(r.err.rfind("lsc: error: ", 0), 0u) << r.err;
-    EXPECT_EQ(r.err[r.err.size() - 2], '.') << r.err;
-    EXPECT_NE(r.err.find(must_mention), std::string::npos) << r.err;
-  }
   fs::path data_;
 };
 
 TEST_F(SvaeCli, TrainWritesARunFolderThatInferAndLoadSvaeRead) {
   const fs::path run = dir_ / "run";
-  const Result r = lsc(train("--prior cauchy --steps 300 --seed 4 --out " + run.string()));
+  const test::CliResult r = lsc(train("--prior cauchy --steps 300 --seed 4 --out " + run.string()));
   ASSERT_EQ(r.status, 0) << r.err;
   EXPECT_NE(r.out.find("ELBO"), std::string::npos) << r.out;
 
@@ -110,7 +93,7 @@ TEST_F(SvaeCli, TrainWritesARunFolderThatInferAndLoadSvaeRead) {
 
   // `lsc infer` reads the folder as any other.
   const fs::path mean = dir_ / "mean.npy";
-  const Result inf = lsc("infer --model " + run.string() + " --data " + data_.string() +
+  const test::CliResult inf = lsc("infer --model " + run.string() + " --data " + data_.string() +
                          " --method map --quiet --out-mean " + mean.string());
   ASSERT_EQ(inf.status, 0) << inf.err;
   EXPECT_EQ(io::read_npy(mean).shape, (std::vector<std::size_t>{2000, 24}));
@@ -128,7 +111,7 @@ TEST_F(SvaeCli, BitIdenticalAcrossThreadsAndAcrossResume) {
   ASSERT_EQ(lsc(train("--prior laplace --steps 100 --seed 6 --metrics-every 50 --checkpoint-every 100 --out " +
                       split.string())).status, 0);
   ASSERT_TRUE(fs::exists(split / "checkpoint.bin"));
-  const Result r = lsc(train(opts + "--checkpoint-every 100 --resume --out " + split.string()));
+  const test::CliResult r = lsc(train(opts + "--checkpoint-every 100 --resume --out " + split.string()));
   ASSERT_EQ(r.status, 0) << r.err;
   EXPECT_EQ(model_bytes(split), model_bytes(dir_ / "one"));
 
