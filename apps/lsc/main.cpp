@@ -154,6 +154,7 @@ void add_train(CLI::App& app, TrainArgs& a) {
   t->add_option("--tau-A", c.tau_A, "dictionary time constant in steps, on batch means");
   t->add_option("--tau-x", c.tau_x, "steps each batch is held (lsc, ssc)");
   t->add_option("--target-accept", c.target_accept, "MALA: adapt the step size toward this acceptance during each hold burn-in, never faster than 1/tau_u (default 0.574; 0: off)");
+  t->add_flag("--dead-zone-jumps", c.dead_zone_jumps, "l0: exact Metropolis jumps u <-> u +- u0 across the dead zone, so inactive coefficients the data want activate without waiting for diffusion");
   t->add_option("--hold-burn-in", c.hold_burn_in, "steps after each batch switch in which the chains re-equilibrate and nothing is learned (lsc; default tau_x/2)");
   t->add_option("--tau-u0", c.tau_u0, "time constant of u0 (pi) learning");
   t->add_option("--tau-sigma", c.tau_sigma, "time constant of sigma learning");
@@ -297,6 +298,7 @@ void add_infer(CLI::App& app, InferArgs& a) {
   t->add_option("--tau-u", c.tau_u, "time constant (eps = 1/tau_u); default from the dictionary's stiffness");
   t->add_option("--target-accept", c.target_accept, "mala: adapt the step size toward this acceptance during the burn-in, never faster than 1/tau_u (0: off)")
       ->capture_default_str();
+  t->add_flag("--dead-zone-jumps", c.dead_zone_jumps, "l0: exact Metropolis jumps across the dead zone (see lsc train --help)");
   t->add_option("--temperature", c.temperature, "temperature T")->capture_default_str();
   t->add_option("--map-steps", c.map_steps, "iterations of map / lca")->capture_default_str();
   t->add_option("--seed", c.seed, "random seed")->capture_default_str();
@@ -362,6 +364,7 @@ struct ExperimentArgs {
   bool quick = false, list = false;
   int threads = 0;
   std::string images;
+  bool dead_zone_jumps = false;
 };
 
 void add_experiment(CLI::App& app, ExperimentArgs& a) {
@@ -371,6 +374,7 @@ void add_experiment(CLI::App& app, ExperimentArgs& a) {
   e->add_flag("--quick", a.quick, "reduced version (under two minutes on 2 cores) that still shows the effect");
   e->add_flag("--list", a.list, "list the experiments");
   e->add_option("--threads", a.threads, "threads (0: all cores)")->capture_default_str();
+  e->add_flag("--dead-zone-jumps", a.dead_zone_jumps, "fig8/fig9: L0 dead-zone jumps in the sampler (not in the paper's dynamics)");
   e->add_option("--images", a.images, "images for fig8/fig9 (default: $LSC_IMAGES, else ../shared/data/bsds300/images/train)");
 }
 
@@ -386,6 +390,7 @@ int run_experiment(const ExperimentArgs& a) {
   o.quick = a.quick;
   o.threads = a.threads;
   o.images = a.images;
+  o.dead_zone_jumps = a.dead_zone_jumps;
   std::unique_ptr<cli::ProgressBar> bar;
   o.log = [&](const std::string& line) {
     if (bar) bar->finish();

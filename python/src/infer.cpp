@@ -75,6 +75,7 @@ void bind_infer(py::module_& m) {
       .add("tau_u", &InferConfig::tau_u, "time constant, ε = 1/τ_u (0: from the dictionary's stiffness)")
       .add("temperature", &InferConfig::temperature, "temperature T")
       .add("target_accept", &InferConfig::target_accept, "mala: adapt ε toward this acceptance during the burn-in (0: off)")
+      .add("dead_zone_jumps", &InferConfig::dead_zone_jumps, "l0: exact Metropolis jumps across the dead zone |u| < u0")
       .add("map_steps", &InferConfig::map_steps, "iterations of map / lca")
       .add("seed", &InferConfig::seed, "random seed")
       .add("keep_samples", &InferConfig::keep_samples, "record chain 0's trajectory of every data point")

@@ -176,6 +176,7 @@ void bind_train(py::module_& m) {
       .add("target_accept", &TrainConfig::target_accept,
            "mala: adapt ε toward this acceptance during each hold burn-in, never above 1/τ_u (None: 0.574; 0: off)")
       .add("lr", &TrainConfig::lr, "svae: Adam learning rate (0: 1e-4)")
+      .add("dead_zone_jumps", &TrainConfig::dead_zone_jumps, "l0: exact Metropolis jumps across the dead zone |u| < u0")
       .add("temperature", &TrainConfig::temperature, "temperature T of the Langevin noise")
       .add("normalize", &TrainConfig::normalize, "unit-norm columns after each update (None: all but lsc)")
       .add(

@@ -50,6 +50,7 @@ run::TrainConfig image_config(const Options& o, Index K, std::uint64_t seed) {
   c.steps = o.quick ? 40000 : 300000;
   c.seed = seed;
   c.threads = o.threads;
+  c.dead_zone_jumps = o.dead_zone_jumps;
   return c;
 }
 
@@ -185,6 +186,7 @@ json fig8(const Options& o) {
           {"pi", 0.5},
           {"sigma", c.sigma},
           {"steps", r.config.steps},
+          {"dead_zone_jumps", o.dead_zone_jumps},
           {"tau_A", r.config.tau_A},
           {"acceptance", r.acceptance},
           {"tau_u_final", r.metrics.empty() ? 0 : r.metrics.back().tau_u},
@@ -201,7 +203,7 @@ json fig9(const Options& o) {
   const std::vector<int> omegas = {1, 2, 3, 4};
   Csv trace("overcompleteness,step,pi"), points("overcompleteness,K,pi,pi_p10,pi_p90,pi_times_K");
   json omega_out = json::array(), pi_out = json::array(), piK_out = json::array(), p10 = json::array(),
-       p90 = json::array(), elapsed = json::array(), acceptance = json::array();
+       p90 = json::array(), elapsed = json::array(), acceptance = json::array(), pi_final = json::array();
   for (int omega : omegas) {
     const Index K = kPatch * kPatch * omega;
     run::TrainConfig c = image_config(o, K, 90 + static_cast<std::uint64_t>(omega));
@@ -215,6 +217,7 @@ json fig9(const Options& o) {
     run::TrainCallbacks cb;
     cb.on_metrics = progress_of(o);
     const run::TrainResult r = run::train(c, data, cb);
+    pi_final.push_back(r.model.prior.pi);
     std::vector<Real> late;
     for (const run::MetricsRow& row : r.metrics) {
       trace.row(omega, row.step, row.pi);
@@ -247,6 +250,8 @@ json fig9(const Options& o) {
           {"pi_p90", p90},
           {"pi_is", "median over the second half of the run; p10/p90 the 10-90 % range there"},
           {"log_log_slope", (n * sxy - sx * sy) / (n * sxx - sx * sx)},
+          {"dead_zone_jumps", o.dead_zone_jumps},
+          {"pi_final", pi_final},
           {"acceptance", acceptance},
           {"elapsed_s", elapsed}};
 }

@@ -23,6 +23,7 @@ json config_json(const TrainConfig& c) {
               {"inner_steps", c.inner_steps},
               {"sampler", c.sampler},
               {"target_accept", c.target_accept.value_or(0)},
+              {"dead_zone_jumps", c.dead_zone_jumps},
               {"temperature", c.temperature},
               {"normalize", c.normalize.value_or(false)},
               {"seed", c.seed}};

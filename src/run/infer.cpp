@@ -56,7 +56,7 @@ void infer_sampling(const Model& model, const Eigen::Ref<const Matrix>& X, const
         << " >= 1); pass --tau-u " << std::ceil(L / 0.05) << " or more, or use --method mala.";
     throw Error(msg.str());
   }
-  LangevinSampler sampler(c.seed, {eps, c.temperature, c.method == "mala"});
+  LangevinSampler sampler(c.seed, {eps, c.temperature, c.method == "mala", c.dead_zone_jumps});
   out.mean = Matrix::Zero(K, N);
   out.active = Matrix::Zero(K, N);
   if (c.keep_samples) out.samples.assign(c.samples, Matrix::Zero(K, N));

@@ -60,6 +60,7 @@ std::unique_ptr<Learner> make_learner(const TrainConfig& c, Model model, const B
   l.eps = 1.0 / c.tau_u;
   l.temperature = c.temperature;
   l.metropolis = c.sampler == "mala";
+  l.dead_zone_jumps = c.dead_zone_jumps;
   return std::make_unique<SimultaneousLearner>(std::move(model), data, o,
                                                std::make_unique<LangevinSampler>(c.seed, l));
 }
@@ -106,6 +107,8 @@ TrainConfig resolve_defaults(TrainConfig c, Index D) {
   if (!c.target_accept) c.target_accept = c.sampler == "mala" ? 0.574 : 0.0;
   require(*c.target_accept >= 0 && *c.target_accept < 1,
           "--target-accept must lie in [0, 1) (0 switches step-size adaptation off); use e.g. 0.574.");
+  require(!c.dead_zone_jumps || (sampling && *c.prior == PriorKind::l0),
+          "--dead-zone-jumps applies to the l0 prior sampled by --method lsc; drop it or use --prior l0.");
   require(*c.target_accept == 0 || c.sampler == "mala",
           "--target-accept adapts MALA's step size only; use --sampler mala or drop it.");
   // Documented defaults (docs/parameters.md), measured on the bars data: every method recovers

@@ -1,5 +1,6 @@
 #include "lsc/sampler/langevin.hpp"
 
+#include <algorithm>
 #include <cmath>
 #include <sstream>
 #include <vector>
@@ -30,6 +31,8 @@ const Real* LangevinSampler::noise_of(const ChainState& chains, Index j) const {
 void LangevinSampler::step(const Model& model, const Matrix& X, ChainState& chains) {
   const Real eps = chains.eps > 0 ? chains.eps : options_.eps;
   evaluate(model, chains.U, X, eval_, options_.metropolis);
+  if (options_.dead_zone_jumps && model.prior.kind == PriorKind::l0 && options_.temperature > 0)
+    jump_sweep(model, chains);
   if (options_.metropolis)
     metropolis_step(model, X, chains, eps);
   else
@@ -92,6 +95,36 @@ void LangevinSampler::metropolis_step(const Model& model, const Matrix& X, Chain
   chains.accepted += accepted;
   chains.proposed += static_cast<std::uint64_t>(N);
   last_acceptance_ = static_cast<Real>(accepted) / static_cast<Real>(N);
+}
+
+void LangevinSampler::jump_sweep(const Model& model, ChainState& chains) {
+  const Index K = chains.U.rows(), N = chains.U.cols();
+  const Real u0 = model.prior.u0(), lambda = model.prior.lambda, T = options_.temperature;
+  const Real inv_var = 1.0 / (model.sigma * model.sigma);
+  gram_.noalias() = model.A.transpose() * model.A;
+  const bool with_energy = eval_.energy.size() == N;
+  for_each_column(N, [&](Index j) {
+    thread_local std::vector<Real> uniforms;
+    uniforms.resize(static_cast<std::size_t>(K));
+    rng_.uniforms(Purpose::dead_zone_jump, chains.step, chains.chain[static_cast<std::size_t>(j)], uniforms.data(), K);
+    Real* u = chains.U.col(j).data();
+    Real* s = eval_.S.col(j).data();
+    for (Index k = 0; k < K; ++k) {
+      const Real a = std::abs(u[k]);
+      if (a >= 2 * u0) continue;
+      const Real a_new = a < u0 ? a + u0 : a - u0;
+      const Real s_new = std::max(a_new - u0, 0.0), ds = s_new - s[k];
+      const Real dE = lambda * (a_new - a) + ds * eval_.G(k, j) + 0.5 * ds * ds * gram_(k, k) * inv_var;
+      if (!(std::log(uniforms[static_cast<std::size_t>(k)]) < -dE / T)) continue;
+      u[k] = std::copysign(a_new, u[k]);
+      s[k] = s_new;
+      if (ds != 0) {
+        eval_.R.col(j).noalias() += ds * model.A.col(k);
+        eval_.G.col(j).noalias() += (ds * inv_var) * gram_.col(k);
+      }
+      if (with_energy) eval_.energy(j) += dE;
+    }
+  });
 }
 
 void check_finite_chains(const Model& model, const Matrix& U, std::uint64_t step, Real eps) {

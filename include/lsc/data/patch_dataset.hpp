@@ -1,7 +1,8 @@
 #pragma once
 // Natural-image patch data sets: images from a folder / .mat / .npy, Olshausen-Field whitening
-// of each whole image, a held-out split by image, random patches, optional per-patch
-// normalization. Shared by `lsc patches` and `lsc train --data images:PATH`.
+// of each whole image or PCA/ZCA whitening fit on the patches, a held-out split by image, random
+// patches, optional per-patch normalization. Shared by `lsc patches`, `lsc train --data
+// images:PATH`, `lsc infer` (which re-applies a model's recipe) and the experiments.
 #include <optional>
 #include <string>
 

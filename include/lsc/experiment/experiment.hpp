@@ -19,6 +19,9 @@ struct Options {
   // Natural images for fig8 / fig9 (folder, .mat or .npy stack). Empty: $LSC_IMAGES, else the
   // BSDS300 training images in ../shared/data beside the repository.
   std::filesystem::path images;
+  // fig8 / fig9: L0 dead-zone jumps in the sampler (LangevinOptions::dead_zone_jumps); the
+  // paper's dynamics have none.
+  bool dead_zone_jumps = false;
   std::function<void(const std::string&)> log;  // one line per stage
   // Within a long stage: steps done of total, and a short detail (π, mean norm).
   std::function<void(std::uint64_t done, std::uint64_t total, const std::string& detail)> progress;

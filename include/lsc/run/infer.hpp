@@ -20,6 +20,7 @@ struct InferConfig {
   Real temperature = 1.0;
   // mala: adapt ε toward this acceptance during the burn-in, never above 1/tau_u (0: off).
   Real target_accept = 0.574;
+  bool dead_zone_jumps = false;  // l0: Metropolis jumps across the dead zone (LangevinSampler)
   int map_steps = 500;            // iterations of map / lca
   std::uint64_t seed = 0;
   bool keep_samples = false;      // record chain 0's trajectory of every data point

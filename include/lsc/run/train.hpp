@@ -40,6 +40,7 @@ struct TrainConfig {
   // MALA: adapt ε toward this acceptance during each hold burn-in, never above 1/τ_u
   // (sampler/step_size_adaptation.hpp); 0 switches it off. Default 0.574.
   std::optional<Real> target_accept;
+  bool dead_zone_jumps = false;  // L0: Metropolis jumps across the dead zone (LangevinSampler)
   Real temperature = 1.0;
   Real lr = 0;                 // Adam's learning rate (svae); 0: 1e-4 (SVAE §4.3)
   std::optional<bool> normalize;  // default: on for dsc/lca/ssc, off for lsc

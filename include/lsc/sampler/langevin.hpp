@@ -16,6 +16,8 @@ struct LangevinOptions {
   Real eps = 0.05;          // Δt/τ_u, unless the chains carry an adapted ε (ChainState::eps)
   Real temperature = 1.0;   // T of eq. 2.27; T = 1 samples the posterior
   bool metropolis = false;  // MALA accept/reject per chain
+  // L0 prior: before each step, one Metropolis sweep of jumps across the dead zone (below).
+  bool dead_zone_jumps = false;
 };
 
 class LangevinSampler final : public CoefficientDynamics {
@@ -30,13 +32,22 @@ class LangevinSampler final : public CoefficientDynamics {
  private:
   void euler_step(const Model& model, ChainState& chains, Real eps);
   void metropolis_step(const Model& model, const Matrix& X, ChainState& chains, Real eps);
+  // Under the L0 prior an inactive u sits in the dead zone |u| < u0, where the likelihood exerts
+  // no force: Langevin reaches the threshold only by diffusing against the prior's drift, in
+  // (e^{λu0} − 1 − λu0)/(ελ²) steps on average (18 000 at π = 0.01, ε = 1/195). This sweep
+  // proposes, coefficient by coefficient, the involution u ↦ sign(u)(|u| ± u0) that swaps the
+  // dead zone [0, u0) with [u0, 2u0) (and leaves |u| ≥ 2u0 alone): a translation, so volume-
+  // preserving, and its own inverse, so Metropolis with min(1, exp(−ΔE/T)) keeps exp(−E/T)
+  // invariant. ΔE needs only G_k and ‖A_k‖² (the Gram matrix updates G after a jump), and
+  // eval_ is kept consistent for the Langevin step and the dictionary update that follow.
+  void jump_sweep(const Model& model, ChainState& chains);
   // ξ of chain j at this step (eq. 2.27), K standard normals keyed by (seed, step, chain id).
   const Real* noise_of(const ChainState& chains, Index j) const;
 
   Philox rng_;
   LangevinOptions options_;
   EnergyEval eval_, proposal_eval_;
-  Matrix grad_, proposal_, proposal_grad_;
+  Matrix grad_, proposal_, proposal_grad_, gram_;
   Real last_acceptance_ = 1;
 };
 
