@@ -248,10 +248,13 @@ def experiments():
     return dict(_lsc.experiments())
 
 
-def run_experiment(name, out, *, quick=False, threads=0, log=None):
-    """`lsc experiment NAME --out OUT [--quick]`: CSVs, summary.json and plots in OUT; returns the
-    summary. log(line) receives one line per stage (default: stderr)."""
+def run_experiment(name, out, *, quick=False, threads=0, log=None, images=None, dead_zone_jumps=False):
+    """`lsc experiment NAME --out OUT [--quick] [--images PATH] [--dead-zone-jumps]`: CSVs,
+    summary.json and plots in OUT; returns the summary. log(line) receives one line per stage
+    (default: stderr). images: the natural images of fig8, fig9 and table1 (default: $LSC_IMAGES,
+    else BSDS300 in ../shared beside the repository)."""
     if log is None:
         def log(line):
             print(line, file=sys.stderr)
-    return _lsc.run_experiment(name, os.fspath(out), quick, threads, log)
+    return _lsc.run_experiment(name, os.fspath(out), quick, threads, log,
+                               None if images is None else os.fspath(images), dead_zone_jumps)

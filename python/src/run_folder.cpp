@@ -76,11 +76,14 @@ void bind_run_folder(py::module_& m) {
   }, "The paper's figures that `lsc experiment` reproduces, as (name, description).");
   m.def(
       "run_experiment",
-      [](const std::string& name, py::handle out, bool quick, int threads, py::object log) {
+      [](const std::string& name, py::handle out, bool quick, int threads, py::object log, py::handle images,
+         bool dead_zone_jumps) {
         experiment::Options o;
         o.out = from_py<std::string>(out, "out");
         o.quick = quick;
         o.threads = threads;
+        if (!images.is_none()) o.images = from_py<std::string>(images, "images");
+        o.dead_zone_jumps = dead_zone_jumps;
         // The log runs on the core's thread without the GIL: it takes it, and never lets a Python
         // exception unwind through the experiment (the line is reported as unraisable instead).
         const py::object* log_fn = &log;
@@ -100,7 +103,8 @@ void bind_run_folder(py::module_& m) {
         }
         return json_to_py(summary);
       },
-      "name"_a, "out"_a, "quick"_a = false, "threads"_a = 0, "log"_a = py::none(),
+      "name"_a, "out"_a, "quick"_a = false, "threads"_a = 0, "log"_a = py::none(), "images"_a = py::none(),
+      "dead_zone_jumps"_a = false,
       "Runs `lsc experiment NAME --out OUT`: CSVs, summary.json and plots in OUT; returns the summary.");
 }
 
