@@ -375,7 +375,7 @@ void add_experiment(CLI::App& app, ExperimentArgs& a) {
   e->add_flag("--list", a.list, "list the experiments");
   e->add_option("--threads", a.threads, "threads (0: all cores)")->capture_default_str();
   e->add_flag("--dead-zone-jumps", a.dead_zone_jumps, "fig8/fig9: L0 dead-zone jumps in the sampler (not in the paper's dynamics)");
-  e->add_option("--images", a.images, "images for fig8/fig9 (default: $LSC_IMAGES, else ../shared/data/bsds300/images/train)");
+  e->add_option("--images", a.images, "images for fig8, fig9 and table1 (default: $LSC_IMAGES, else ../shared/data/bsds300/images/train; table1 also reads its sibling test folder)");
 }
 
 int run_experiment(const ExperimentArgs& a) {
