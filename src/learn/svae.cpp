@@ -41,6 +41,24 @@ Index last_out(const nn::Mlp& net) {
   return -1;
 }
 
+// The ELBO estimate from the per-point sums of the draws' values and of their squares over
+// `samples` draws, plus q's entropy. Var of point n's mean over draws is s_n²/m, and the points'
+// draws are independent, so the SE of the mean over points adds those variances.
+ElboEstimate estimate_from_draws(const RowVector& sum, const RowVector& sum2, const RowVector& entropy,
+                                 int samples) {
+  ElboEstimate e;
+  const Real m = Real(samples);
+  e.per_point = sum / m + entropy;
+  e.mean = e.per_point.mean();
+  if (samples > 1) {
+    const RowVector var = (sum2 - sum.cwiseAbs2() / m) / (m - 1);
+    e.mc_se = std::sqrt((var.array().max(0.0) / m).sum()) / Real(sum.size());
+  } else {
+    e.mc_se = std::numeric_limits<Real>::quiet_NaN();
+  }
+  return e;
+}
+
 }  // namespace
 
 Svae::Svae(Model model, SvaeArchitecture a, std::uint64_t seed) : model_(std::move(model)) {
@@ -135,18 +153,7 @@ ElboEstimate Svae::elbo(const Matrix& X, const Matrix& mean, const Matrix& varia
     sum += w.value;
     sum2 += w.value.cwiseAbs2();
   }
-  ElboEstimate e;
-  const Real m = Real(samples);
-  e.per_point = sum / m + w.entropy;
-  e.mean = e.per_point.mean();
-  if (samples > 1) {
-    // Var of the mean over draws of point n: s_n²/m; the points' draws are independent.
-    const RowVector var = (sum2 - sum.cwiseAbs2() / m) / (m - 1);
-    e.mc_se = std::sqrt((var.array().max(0.0) / m).sum()) / Real(N);
-  } else {
-    e.mc_se = std::numeric_limits<Real>::quiet_NaN();
-  }
-  return e;
+  return estimate_from_draws(sum, sum2, w.entropy, samples);
 }
 
 ElboEstimate Svae::elbo(const Matrix& X, int samples, std::uint64_t seed) const {
@@ -175,17 +182,7 @@ ElboEstimate Svae::elbo(const Matrix& X, int samples, std::uint64_t seed) const 
     }
     entropy.segment(first, B) = w.entropy;
   }
-  ElboEstimate e;
-  const Real m = Real(samples);
-  e.per_point = sum / m + entropy;
-  e.mean = e.per_point.mean();
-  if (samples > 1) {
-    const RowVector var = (sum2 - sum.cwiseAbs2() / m) / (m - 1);
-    e.mc_se = std::sqrt((var.array().max(0.0) / m).sum()) / Real(N);
-  } else {
-    e.mc_se = std::numeric_limits<Real>::quiet_NaN();
-  }
-  return e;
+  return estimate_from_draws(sum, sum2, entropy, samples);
 }
 
 Real Svae::objective(const Matrix& X, const Matrix& noise) const {
