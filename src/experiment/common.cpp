@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdio>
 #include <cstdlib>
 
 #include "lsc/core/error.hpp"
@@ -38,6 +39,15 @@ fs::path images_path(const Options& o) {
                              " does not exist; pass --images PATH (a folder of images such as BSDS300's images/train, "
                              "or Olshausen's IMAGES.mat).");
   return p;
+}
+
+std::function<void(const run::MetricsRow&, std::uint64_t)> progress_of(const Options& o) {
+  if (!o.progress) return {};
+  return [&o](const run::MetricsRow& row, std::uint64_t total) {
+    char detail[96];
+    std::snprintf(detail, sizeof detail, "pi %.4f, mean |A_k| %.3f, tau_u %.0f", row.pi, row.mean_norm, row.tau_u);
+    o.progress(row.step, total, detail);
+  };
 }
 
 }  // namespace lsc::experiment::detail

@@ -2,6 +2,7 @@
 // What the experiments share (private to src/experiment): CSV tables, quantiles, norm traces,
 // and the experiment functions the registry lists.
 #include <filesystem>
+#include <functional>
 #include <iomanip>
 #include <sstream>
 #include <string>
@@ -51,6 +52,10 @@ struct NormTrace {
 // The natural images: Options::images, else $LSC_IMAGES, else BSDS300's training images in
 // ../shared/data beside the repository; a one-sentence error when there are none.
 fs::path images_path(const Options& o);
+
+// A training run's metrics rows as Options::progress calls (π, mean norm, τ_u as the detail);
+// empty when the caller wants no progress.
+std::function<void(const run::MetricsRow&, std::uint64_t)> progress_of(const Options& o);
 
 // ‖A_k‖ of every element, largest first.
 std::vector<Real> sorted_norms(const Matrix& A);

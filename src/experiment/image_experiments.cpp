@@ -54,15 +54,6 @@ run::TrainConfig image_config(const Options& o, Index K, std::uint64_t seed) {
   return c;
 }
 
-std::function<void(const run::MetricsRow&, std::uint64_t)> progress_of(const Options& o) {
-  if (!o.progress) return {};
-  return [&o](const run::MetricsRow& row, std::uint64_t total) {
-    char detail[96];
-    std::snprintf(detail, sizeof detail, "pi %.4f, mean |A_k| %.3f, tau_u %.0f", row.pi, row.mean_norm, row.tau_u);
-    o.progress(row.step, total, detail);
-  };
-}
-
 // Otsu's threshold on log norms: the split of the sorted norms that maximizes the variance
 // between the two groups. It needs no scale, which matters because the norms' scale depends on
 // the whitening, and it is what "used" means when the norms are bimodal.

@@ -86,9 +86,7 @@ json table1(const Options& o) {
     }
     say(o, "table1: training " + r.method + " with the " + r.prior + " prior");
     run::TrainCallbacks cb;
-    cb.on_metrics = [&o](const run::MetricsRow& row, std::uint64_t total) {
-      if (o.progress) o.progress(row.step, total, "");
-    };
+    cb.on_metrics = progress_of(o);
     const run::TrainResult result = run::train(c, data, cb);
     run::save_run(o.out / ("run_" + r.method + "_" + r.prior), result, {"table1 patches", train.preprocessing});
     say(o, "table1: AIS on " + std::to_string(X_test.cols()) + " test patches");
