@@ -11,6 +11,8 @@
 #include <cstdint>
 #include <numbers>
 
+#include "lsc/core/noise.hpp"
+
 namespace lsc {
 
 // What a stream of numbers is for; part of the counter so that streams never overlap.
@@ -39,11 +41,8 @@ class Philox {
                       std::uint32_t block) const {
     // step and chain are 64-bit in the API; the counter holds 32 bits of each plus the purpose
     // in the high bits of the last word (steps < 2^32 and chains < 2^32 in practice).
-    const Gen::ctr_type ctr = {{block, static_cast<std::uint32_t>(chain),
-                                static_cast<std::uint32_t>(step),
-                                (static_cast<std::uint32_t>(purpose) << 24) ^
-                                    static_cast<std::uint32_t>(chain >> 32) ^
-                                    (static_cast<std::uint32_t>(step >> 32) << 12)}};
+    const noise::Counter c = noise::counter_of(static_cast<std::uint32_t>(purpose), step, chain, block);
+    const Gen::ctr_type ctr = {{c.c0, c.c1, c.c2, c.c3}};
     return gen_(ctr, key_);
   }
 

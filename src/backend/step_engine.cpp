@@ -1,0 +1,53 @@
+#include "lsc/backend/step_engine.hpp"
+
+#include "cpu_step_engine.hpp"
+#include "lsc/core/error.hpp"
+#if defined(LSC_HAVE_CUDA)
+#include "cuda_step_engine.hpp"
+#endif
+
+namespace lsc {
+
+Dtype dtype_from_name(const std::string& name) {
+  if (name == "float32") return Dtype::float32;
+  if (name == "float64") return Dtype::float64;
+  throw Error("unknown dtype '" + name + "'; choose float32 or float64.");
+}
+
+std::string name_of(Dtype dtype) { return dtype == Dtype::float32 ? "float32" : "float64"; }
+
+Backend backend_from_name(const std::string& name) {
+  if (name == "cpu") return Backend::cpu;
+  if (name == "cuda") return Backend::cuda;
+  throw Error("unknown backend '" + name + "'; choose cpu or cuda.");
+}
+
+std::string name_of(Backend backend) { return backend == Backend::cpu ? "cpu" : "cuda"; }
+
+bool backend_available(Backend backend, std::string* why) {
+  if (backend == Backend::cpu) return true;
+#if defined(LSC_HAVE_CUDA)
+  return detail::cuda_device_available(why);
+#else
+  if (why) *why = "this lsc was built without CUDA; rebuild with cmake -DLSC_CUDA=ON where nvcc is installed, or use --backend cpu.";
+  return false;
+#endif
+}
+
+std::unique_ptr<StepEngine> make_step_engine(const EngineOptions& options) {
+  require(options.eps > 0 && std::isfinite(options.eps),
+          "the Langevin step size eps = dt/tau_u must be positive; pass a positive --tau-u.");
+  require(options.temperature >= 0 && std::isfinite(options.temperature),
+          "the temperature T must be zero or positive; pass e.g. --temperature 1.");
+  require(options.tau_A >= 0, "tau_A must be positive (or 0 to keep the dictionary fixed); pass e.g. --tau-A 1000.");
+  std::string why;
+  require(backend_available(options.backend, &why), why);
+  if (options.backend == Backend::cpu) return detail::make_cpu_step_engine(options);
+#if defined(LSC_HAVE_CUDA)
+  return detail::make_cuda_step_engine(options);
+#else
+  return nullptr;  // unreachable: backend_available said no
+#endif
+}
+
+}  // namespace lsc
