@@ -11,6 +11,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "lsc/backend/step_benchmark.hpp"
 #include "lsc/core/error.hpp"
 #include "lsc/data/bars.hpp"
 #include "lsc/data/patch_dataset.hpp"
@@ -407,6 +408,42 @@ int run_experiment(const ExperimentArgs& a) {
   return 0;
 }
 
+// ---- lsc bench ---------------------------------------------------------------------------
+struct BenchArgs {
+  StepBenchmarkOptions options;
+  std::string dtype = "float32", backend = "cpu";
+};
+
+void add_bench(CLI::App& app, BenchArgs& a) {
+  CLI::App* b = app.add_subcommand("bench", "Measure lsc's speed on this machine (docs/benchmarks.md).");
+  b->require_subcommand(1);
+  CLI::App* s = b->add_subcommand(
+      "step", "The fused L0-LSC learning step and its three matrix products alone, on fixed random data; prints one JSON line.");
+  s->add_option("--D", a.options.D, "data dimension")->capture_default_str();
+  s->add_option("--K", a.options.K, "dictionary elements")->capture_default_str();
+  s->add_option("--N", a.options.N, "chains (batch size)")->capture_default_str();
+  s->add_option("--dtype", a.dtype, "float32 or float64")->capture_default_str();
+  s->add_option("--backend", a.backend, "cpu or cuda")->capture_default_str();
+  s->add_option("--seconds", a.options.seconds, "seconds per measurement")->capture_default_str();
+  s->add_option("--threads", a.options.threads, "threads (0: all cores)")->capture_default_str();
+  s->add_flag("--tf32", a.options.tf32, "cuda float32: TF32 tensor-core products");
+}
+
+int run_bench(BenchArgs& a) {
+  a.options.dtype = dtype_from_name(a.dtype);
+  a.options.backend = backend_from_name(a.backend);
+  const StepBenchmarkResult r = benchmark_step(a.options);
+  const nlohmann::json j = {{"steps_per_s", r.steps_per_s},
+                            {"products_steps_per_s", r.products_steps_per_s},
+                            {"ratio", r.steps_per_s / r.products_steps_per_s},
+                            {"gflops", r.steps_per_s * r.flops_per_step * 1e-9},
+                            {"products_gflops", r.products_steps_per_s * r.flops_per_step * 1e-9},
+                            {"D", a.options.D}, {"K", a.options.K}, {"N", a.options.N},
+                            {"dtype", a.dtype}, {"backend", a.backend}, {"engine", r.engine}};
+  std::printf("%s\n", j.dump().c_str());
+  return 0;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -424,6 +461,8 @@ int main(int argc, char** argv) {
   ExperimentArgs experiment_args;
   add_experiment(app, experiment_args);
   cli::EvalCommand eval_command(app);
+  BenchArgs bench;
+  add_bench(app, bench);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -436,6 +475,7 @@ int main(int argc, char** argv) {
     if (app.got_subcommand("patches")) return run_patches(patches);
     if (app.got_subcommand("experiment")) return run_experiment(experiment_args);
     if (app.got_subcommand("eval")) return eval_command.run();
+    if (app.got_subcommand("bench")) return run_bench(bench);
   } catch (const Error& e) {
     std::fprintf(stderr, "lsc: error: %s\n", e.what());
     return 2;

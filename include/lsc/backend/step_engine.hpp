@@ -54,6 +54,9 @@ class StepEngine {
   // The batch the chains are tied to, D×N (one column per chain).
   virtual void set_batch(const Matrix& X) = 0;
   virtual void run(std::uint64_t steps) = 0;
+  // For benchmarks: `steps` repetitions of the step's three products alone, on the same library
+  // and the same buffers (the roofline of the fused step); leaves the state undefined.
+  virtual void run_products_only(std::uint64_t steps) = 0;
   // Copies A into model.A and U and the step count into chains (σ and the prior do not change).
   virtual void read(Model& model, ChainState& chains) const = 0;
   virtual EngineStats stats() const = 0;

@@ -15,6 +15,16 @@
 #define LSC_HD inline
 #endif
 
+// Fully unrolls a short loop of constant trip count: a loop left inside a loop over vector
+// lanes is control flow, which stops the vectorizer.
+#if defined(__CUDACC__)
+#define LSC_UNROLL _Pragma("unroll")
+#elif defined(__clang__)
+#define LSC_UNROLL _Pragma("clang loop unroll(full)")
+#else
+#define LSC_UNROLL _Pragma("GCC unroll 32")
+#endif
+
 namespace lsc::hd {
 
 #if defined(__CUDA_ARCH__)

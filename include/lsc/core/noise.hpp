@@ -40,11 +40,7 @@ LSC_HD Counter counter_of(std::uint32_t purpose, std::uint64_t step, std::uint64
 // as plain integer arithmetic: in a loop over counters the 32×32→64-bit products become vector
 // multiplies. Checked bit for bit against Random123 in the tests.
 LSC_HD Counter philox(Counter c, Key k) {
-#if defined(__CUDA_ARCH__)
-#pragma unroll
-#else
-#pragma GCC unroll 10
-#endif
+  LSC_UNROLL
   for (int round = 0; round < 10; ++round) {
     const std::uint64_t p0 = std::uint64_t{0xD2511F53u} * c.c0;
     const std::uint64_t p1 = std::uint64_t{0xCD9E8D57u} * c.c2;
@@ -87,6 +83,7 @@ LSC_HD T log(T x) {
   const T t = (m - T(1)) / (m + T(1)), t2 = t * t;
   constexpr int terms = single ? 6 : 13;
   T series = T(1) / T(2 * terms - 1);
+  LSC_UNROLL
   for (int n = terms - 2; n >= 0; --n) series = series * t2 + T(1) / T(2 * n + 1);
   return e * T(0.693147180559945309417) + T(2) * t * series;
 }
@@ -101,6 +98,7 @@ LSC_HD void cos_sin_2pi(T v, T& c, T& s) {
   const T a = (v - qf * T(0.25)) * T(6.28318530717958647692), a2 = a * a;
   constexpr int terms = single ? 6 : 10;  // (π/4)^(2·terms)/(2·terms)! below T's epsilon
   T cs = T(1), sn = T(1);
+  LSC_UNROLL
   for (int n = terms; n >= 1; --n) {
     cs = T(1) - cs * a2 * (T(1) / T((2 * n - 1) * (2 * n)));
     sn = T(1) - sn * a2 * (T(1) / T((2 * n) * (2 * n + 1)));
@@ -128,6 +126,26 @@ LSC_HD void normals4(Key key, std::uint32_t purpose, std::uint64_t step, std::ui
   const Counter w = philox(counter_of(purpose, step, chain, block), key);
   box_muller(w.c0, w.c1, z[0], z[1]);
   box_muller(w.c2, w.c3, z[2], z[3]);
+}
+
+// Which normal feeds coefficient k of a chain with K coefficients in the fused steps. Blocks are
+// taken up to kGroupBlocks at a time; within a group of `lanes` blocks, word j of block b feeds
+// coefficient k0 + lanes·j + b, where words 0 and 1 (2 and 3) are the cosine and sine normals
+// of the block's first (second) Box-Muller pair. A group's normals thus come out of the
+// generator contiguously, in the order the coefficients use them: the CPU computes a group with
+// one vector lane per block, a GPU thread computes one block.
+inline constexpr int kGroupBlocks = 16;
+
+struct NoiseSource {
+  std::uint32_t block;  // Philox block of (purpose, step, chain)
+  int word;             // 0-3: normal z[word] of normals4
+};
+
+LSC_HD NoiseSource noise_source(std::int64_t K, std::int64_t k) {
+  const std::int64_t group = 4 * kGroupBlocks, k0 = k / group * group;
+  const std::int64_t m = K - k0 < group ? K - k0 : group;
+  const std::int64_t lanes = (m + 3) / 4, e = k - k0;
+  return {static_cast<std::uint32_t>(k0 / 4 + e % lanes), static_cast<int>(e / lanes)};
 }
 
 }  // namespace lsc::noise

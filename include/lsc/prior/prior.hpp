@@ -16,8 +16,6 @@
 
 namespace lsc {
 
-enum class PriorKind { laplace, l1, l0, gaussian, cauchy };
-
 struct Prior {
   PriorKind kind = PriorKind::l0;
   Real lambda = 1.0;  // λ of eq. 2.3 / 3.1
@@ -46,22 +44,11 @@ struct Prior {
   Real variance() const;
 };
 
-// Calls f(ops) with the concrete operations of `prior`.
-// in the scalar type T (the backends' float32 steps use T = float).
+// Calls f(ops) with the concrete operations of `prior` in the scalar type T (the backends'
+// float32 steps use T = float).
 template <class T = Real, class F>
 decltype(auto) visit_prior(const Prior& prior, F&& f) {
-  switch (prior.kind) {
-    case PriorKind::gaussian:
-      return f(GaussianOps<T>{T(prior.lambda)});
-    case PriorKind::cauchy:
-      return f(CauchyOps<T>{T(prior.lambda)});
-    case PriorKind::laplace:
-      return f(LaplaceOps<T>{T(prior.lambda)});
-    case PriorKind::l1:
-    case PriorKind::l0:
-      break;
-  }
-  return f(ThresholdOps<T>{T(prior.lambda), T(prior.u0())});
+  return visit_ops<T>(prior.kind, T(prior.lambda), T(prior.u0()), static_cast<F&&>(f));
 }
 
 }  // namespace lsc

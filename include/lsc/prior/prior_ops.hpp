@@ -6,6 +6,8 @@
 
 namespace lsc {
 
+enum class PriorKind { laplace, l1, l0, gaussian, cauchy };
+
 // Elementwise operations of a prior in the u parameterization, one small type per prior so that
 // the inner loops of samplers are compiled once per prior with no branching on the kind.
 template <class T>
@@ -74,5 +76,22 @@ struct ThresholdOps {
     return a > 0 ? a : T(0.0);
   }
 };
+
+// Calls f(ops) with the operations of a prior of this kind (u0: the threshold of l0, 0 for l1).
+template <class T, class F>
+LSC_HD decltype(auto) visit_ops(PriorKind kind, T lambda, T u0, F&& f) {
+  switch (kind) {
+    case PriorKind::gaussian:
+      return f(GaussianOps<T>{lambda});
+    case PriorKind::cauchy:
+      return f(CauchyOps<T>{lambda});
+    case PriorKind::laplace:
+      return f(LaplaceOps<T>{lambda});
+    case PriorKind::l1:
+    case PriorKind::l0:
+      break;
+  }
+  return f(ThresholdOps<T>{lambda, u0});
+}
 
 }  // namespace lsc

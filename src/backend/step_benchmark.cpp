@@ -1,0 +1,83 @@
+#include "lsc/backend/step_benchmark.hpp"
+
+#include <chrono>
+#include <cmath>
+
+#include "lsc/core/error.hpp"
+#include "lsc/core/parallel.hpp"
+#include "lsc/core/rng.hpp"
+
+namespace lsc {
+
+namespace {
+
+// Runs f(n) for growing n until one call takes a tenth of the budget, then for the whole budget;
+// returns repetitions per second of the budget-long measurement.
+template <class F>
+double rate_of(F&& f, double seconds) {
+  using clock = std::chrono::steady_clock;
+  std::uint64_t n = 1;
+  for (;;) {
+    const auto t0 = clock::now();
+    f(n);
+    const double dt = std::chrono::duration<double>(clock::now() - t0).count();
+    if (dt >= 0.1 * seconds) break;
+    n = dt > 0 ? std::max<std::uint64_t>(2 * n, static_cast<std::uint64_t>(n * 0.11 * seconds / dt)) : 2 * n;
+  }
+  double total = 0;
+  std::uint64_t done = 0;
+  const std::uint64_t chunk = n;
+  while (total < seconds) {
+    const auto t0 = clock::now();
+    f(chunk);
+    total += std::chrono::duration<double>(clock::now() - t0).count();
+    done += chunk;
+  }
+  return static_cast<double>(done) / total;
+}
+
+Matrix uniform_matrix(Index rows, Index cols, std::uint64_t seed) {
+  Matrix M(rows, cols);
+  const Philox rng(seed);
+  for (Index j = 0; j < cols; ++j) rng.uniforms(Purpose::data, 100, static_cast<std::uint64_t>(j), M.col(j).data(), rows);
+  return M;
+}
+
+Matrix normal_matrix(Index rows, Index cols, std::uint64_t seed) {
+  Matrix M(rows, cols);
+  const Philox rng(seed);
+  for (Index j = 0; j < cols; ++j) rng.normals(Purpose::data, 101, static_cast<std::uint64_t>(j), M.col(j).data(), rows);
+  return M;
+}
+
+}  // namespace
+
+StepBenchmarkResult benchmark_step(const StepBenchmarkOptions& o) {
+  require(o.D > 0 && o.K > 0 && o.N > 0, "the benchmark sizes must be positive; pass e.g. --D 64 --K 256 --N 1024.");
+  require(o.seconds > 0, "the benchmark needs a positive time per measurement; pass e.g. --seconds 3.");
+  if (o.threads > 0) set_threads(o.threads);
+  const Real u0 = 1.2, lambda = 1.0;
+  const Model model{0.3 * normal_matrix(o.D, o.K, 1), 0.5, Prior::make(PriorKind::l0, lambda, std::exp(-lambda * u0))};
+  ChainState chains = ChainState::zeros(o.K, o.N);
+  chains.U = uniform_matrix(o.K, o.N, 2);
+  const Matrix X = normal_matrix(o.D, o.N, 3);
+  EngineOptions e;
+  e.backend = o.backend;
+  e.dtype = o.dtype;
+  e.eps = 0.01;
+  e.tau_A = 1000;
+  e.threads = o.threads;
+  e.tf32 = o.tf32;
+  auto engine = make_step_engine(e);
+  engine->load(model, chains);
+  engine->set_batch(X);
+  engine->run(5);  // warm-up: buffers, caches, the GPU's graph
+  StepBenchmarkResult r;
+  r.steps_per_s = rate_of([&](std::uint64_t n) { engine->run(n); }, o.seconds);
+  r.products_steps_per_s = rate_of([&](std::uint64_t n) { engine->run_products_only(n); }, o.seconds);
+  r.flops_per_step = 6.0 * double(o.D) * double(o.K) * double(o.N);
+  r.engine = engine->name();
+  return r;
+}
+
+}  // namespace lsc
