@@ -78,8 +78,9 @@ struct ThresholdOps {
 };
 
 // Calls f(ops) with the operations of a prior of this kind (u0: the threshold of l0, 0 for l1).
+// Host only: CUDA kernels take the ops type as a template parameter instead.
 template <class T, class F>
-LSC_HD decltype(auto) visit_ops(PriorKind kind, T lambda, T u0, F&& f) {
+inline decltype(auto) visit_ops(PriorKind kind, T lambda, T u0, F&& f) {
   switch (kind) {
     case PriorKind::gaussian:
       return f(GaussianOps<T>{lambda});

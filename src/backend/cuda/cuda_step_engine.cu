@@ -122,9 +122,10 @@ unsigned blocks_for(std::size_t threads) {
 // ---- kernels ----
 
 // eq. 3.9 for one block of 4 coefficients of one chain, which share one Philox call: thread t
-// takes chain t / blocks and coefficients 4b .. 4b+3 of it, b = t mod blocks, so that
-// coefficient k gets normal k mod 4 of block k / 4, as on the CPU. Neighbouring threads touch
-// neighbouring coefficients of a column, so the loads of a warp are contiguous.
+// takes chain t / blocks and Philox block b = t mod blocks of it, whose four normals feed the
+// coefficients noise::noise_source assigns them (the layout the CPU's vector lanes use): in the
+// group of b, word w of lane l feeds coefficient k0 + lanes·w + l. Neighbouring threads are
+// neighbouring lanes, so for each word the accesses of a warp are contiguous.
 template <class T, class Ops>
 __global__ void __launch_bounds__(kThreads)
     langevin_kernel(Ops ops, int K, int N, int blocks, const T* __restrict__ G, T* __restrict__ U,
@@ -135,14 +136,17 @@ __global__ void __launch_bounds__(kThreads)
   const int j = static_cast<int>(t / blocks), b = static_cast<int>(t % blocks);
   T z[4];
   noise::normals4<T>(key, kLangevinPurpose, *step, chain_ids[j], static_cast<std::uint32_t>(b), z);
-  const int k0 = 4 * b;
+  const int group = b / noise::kGroupBlocks, lane = b - group * noise::kGroupBlocks;
+  const int k0 = 4 * noise::kGroupBlocks * group;
+  const int m = K - k0 < 4 * noise::kGroupBlocks ? K - k0 : 4 * noise::kGroupBlocks, lanes = (m + 3) / 4;
   const std::size_t base = static_cast<std::size_t>(j) * K + k0;
 #pragma unroll
-  for (int i = 0; i < 4; ++i) {
-    if (k0 + i < K) {
-      const T un = euler_update(ops, U[base + i], G[base + i], inv_var, eps, noise_scale, z[i]);
-      U[base + i] = un;
-      S_next[base + i] = ops.s(un);
+  for (int w = 0; w < 4; ++w) {
+    const int e = lanes * w + lane;
+    if (e < m) {
+      const T un = euler_update(ops, U[base + e], G[base + e], inv_var, eps, noise_scale, z[w]);
+      U[base + e] = un;
+      S_next[base + e] = ops.s(un);
     }
   }
 }
@@ -310,6 +314,21 @@ class CudaStepEngine final : public StepEngine {
     }
     require(!flags[1], "the dictionary diverged (non-finite values) at step " + std::to_string(step_) +
                            "; increase --tau-A (a slower dictionary) or --tau-u (a smaller coefficient step).");
+  }
+
+  void run_products_only(std::uint64_t steps) override {
+    require(have_batch_, "the engine has no batch; call set_batch before run.");
+    cudaStream_t s = stream_.get();
+    cublasHandle_t h = blas_.get();
+    const int D = static_cast<int>(D_), K = static_cast<int>(K_), N = static_cast<int>(N_);
+    const T rate = T(1e-3) / static_cast<T>(N);
+    for (std::uint64_t i = 0; i < steps; ++i) {
+      LSC_CUDA_TRY(cudaMemcpyAsync, R_.get(), X_.get(), R_.bytes(), cudaMemcpyDeviceToDevice, s);
+      gemm(h, CUBLAS_OP_N, CUBLAS_OP_N, D, N, K, T(1), A_.get(), D, S_[0].get(), K, T(-1), R_.get(), D);
+      gemm(h, CUBLAS_OP_T, CUBLAS_OP_N, K, N, D, T(1), A_.get(), D, R_.get(), D, T(0), G_.get(), K);
+      gemm(h, CUBLAS_OP_N, CUBLAS_OP_T, D, K, N, -rate, R_.get(), D, S_[0].get(), K, T(1), A_.get(), D);
+    }
+    LSC_CUDA_TRY(cudaStreamSynchronize, s);
   }
 
   void read(Model& model, ChainState& chains) const override {
