@@ -163,6 +163,10 @@ void add_train(CLI::App& app, TrainArgs& a) {
   t->add_option("--inner-steps", c.inner_steps, "MAP iterations per batch (dsc, lca)");
   t->add_option("--sampler", c.sampler, "lsc coefficient steps: mala (Metropolis-adjusted, no discretization bias; default) or euler (the paper's Euler-Maruyama)")
       ->check(CLI::IsMember({"mala", "euler"}));
+  t->add_option("--dtype", c.dtype, "lsc with --sampler euler on the fused engine in float32 or float64 (default: the double-precision core, which also has MALA and pi/sigma/lambda learning)")
+      ->check(CLI::IsMember({"float32", "float64"}));
+  t->add_option("--backend", c.backend, "the fused engine's device: cpu or cuda (a build with -DLSC_CUDA=ON and a GPU); implies --dtype float32 unless given")
+      ->check(CLI::IsMember({"cpu", "cuda"}));
   t->add_option("--temperature", c.temperature, "temperature T of the Langevin noise")->capture_default_str();
   t->add_option("--lr", c.lr, "Adam learning rate (svae; default 1e-4)");
   t->add_flag("--normalize", a.normalize, "normalize dictionary columns after each update");

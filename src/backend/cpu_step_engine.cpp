@@ -49,10 +49,11 @@ class CpuStepEngine final : public StepEngine {
     copy_in(X, X_);
   }
 
-  void run(std::uint64_t steps) override {
+  void run(std::uint64_t steps, bool learn_dictionary) override {
     require(!X_.empty(), "the engine has no batch; call set_batch before run.");
     for (std::uint64_t i = 0; i < steps; ++i) {
       CpuStep<T> s = args();
+      if (!learn_dictionary) s.rate = T(0);
       cpu_fused_step(s);
       std::swap(S_, S_next_);
       ++step_;
@@ -72,6 +73,11 @@ class CpuStepEngine final : public StepEngine {
     std::copy(U_.begin(), U_.end(), chains.U.data());
     chains.chain = ids_;
     chains.step = step_;
+  }
+
+  void read_dictionary(Matrix& A) const override {
+    A.resize(D_, K_);
+    std::copy(A_.begin(), A_.end(), A.data());
   }
 
   EngineStats stats() const override {

@@ -29,6 +29,10 @@ json config_json(const TrainConfig& c) {
               {"seed", c.seed}};
   // Only svae has a learning rate; the other methods' configurations stay as they were.
   if (c.method == "svae") j["lr"] = c.lr;
+  if (!c.dtype.empty()) {
+    j["dtype"] = c.dtype;
+    j["backend"] = c.backend;
+  }
   return j;
 }
 

@@ -9,6 +9,7 @@
 #include "lsc/learn/learner.hpp"
 #include "lsc/learn/svae.hpp"
 #include "lsc/sampler/langevin.hpp"
+#include "lsc/learn/engine_learner.hpp"
 #include "lsc/solver/gradient_flow.hpp"
 #include "lsc/solver/lca.hpp"
 #include "lsc/solver/proximal_gradient.hpp"
@@ -56,6 +57,16 @@ std::unique_ptr<Learner> make_learner(const TrainConfig& c, Model model, const B
     return std::make_unique<SimultaneousLearner>(std::move(model), data, o,
                                                  std::make_unique<GradientFlow>(1.0 / c.tau_u));
   }
+  if (!c.dtype.empty()) {
+    EngineOptions e;
+    e.backend = backend_from_name(c.backend);
+    e.dtype = dtype_from_name(c.dtype);
+    e.seed = c.seed;
+    e.eps = 1.0 / c.tau_u;
+    e.temperature = c.temperature;
+    e.threads = c.threads;
+    return std::make_unique<EngineLearner>(std::move(model), data, o, e);
+  }
   LangevinOptions l;
   l.eps = 1.0 / c.tau_u;
   l.temperature = c.temperature;
@@ -100,7 +111,20 @@ TrainConfig resolve_defaults(TrainConfig c, Index D) {
               " does not produce; use --method lsc.");
   require(!c.learn_pi || *c.prior == PriorKind::l0,
           "--learn-pi applies to the l0 spike-and-slab prior only; use --prior l0.");
-  if (c.sampler.empty()) c.sampler = sampling ? "mala" : "none";
+  const bool engine = !c.dtype.empty() || !c.backend.empty();
+  require(!engine || c.method == "lsc",
+          "--dtype and --backend run the lsc learner; use --method lsc or drop them.");
+  if (engine) {
+    if (c.dtype.empty()) c.dtype = "float32";
+    if (c.backend.empty()) c.backend = "cpu";
+    dtype_from_name(c.dtype);
+    backend_from_name(c.backend);
+    require(c.sampler.empty() || c.sampler == "euler",
+            "--dtype and --backend take Euler-Maruyama steps (the paper's); use --sampler euler or drop --dtype/--backend for MALA.");
+    require(!c.learn_pi && !c.learn_sigma && !c.learn_lambda && !c.dead_zone_jumps,
+            "--dtype and --backend learn the dictionary only; drop --learn-pi/--learn-sigma/--learn-lambda/--dead-zone-jumps or drop --dtype/--backend.");
+  }
+  if (c.sampler.empty()) c.sampler = sampling ? (engine ? "euler" : "mala") : "none";
   require(!sampling || c.sampler == "mala" || c.sampler == "euler",
           "unknown sampler '" + c.sampler + "'; choose mala or euler.");
   require(sampling || c.sampler == "none", "--sampler applies to --method lsc only.");

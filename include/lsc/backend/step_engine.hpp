@@ -53,12 +53,15 @@ class StepEngine {
   virtual void load(const Model& model, const ChainState& chains) = 0;
   // The batch the chains are tied to, D×N (one column per chain).
   virtual void set_batch(const Matrix& X) = 0;
-  virtual void run(std::uint64_t steps) = 0;
+  // `steps` steps; with learn_dictionary false A stays fixed (the learners' hold burn-in).
+  virtual void run(std::uint64_t steps, bool learn_dictionary = true) = 0;
   // For benchmarks: `steps` repetitions of the step's three products alone, on the same library
   // and the same buffers (the roofline of the fused step); leaves the state undefined.
   virtual void run_products_only(std::uint64_t steps) = 0;
   // Copies A into model.A and U and the step count into chains (σ and the prior do not change).
   virtual void read(Model& model, ChainState& chains) const = 0;
+  // Copies A alone (the learners read it after every step; the chains only at checkpoints).
+  virtual void read_dictionary(Matrix& A) const = 0;
   virtual EngineStats stats() const = 0;
   virtual std::string name() const = 0;  // e.g. "cpu float32 (2 threads)"
 };

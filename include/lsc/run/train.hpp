@@ -41,6 +41,10 @@ struct TrainConfig {
   // (sampler/step_size_adaptation.hpp); 0 switches it off. Default 0.574.
   std::optional<Real> target_accept;
   bool dead_zone_jumps = false;  // L0: Metropolis jumps across the dead zone (LangevinSampler)
+  // lsc with the euler sampler on a StepEngine (backend/step_engine.hpp): "float32" or
+  // "float64", and "cpu" or "cuda". Empty: the core's double-precision learner, which also has
+  // MALA and π/σ/λ learning. Either one set selects the engine (the other: float32, cpu).
+  std::string dtype, backend;
   Real temperature = 1.0;
   Real lr = 0;                 // Adam's learning rate (svae); 0: 1e-4 (SVAE §4.3)
   std::optional<bool> normalize;  // default: on for dsc/lca/ssc, off for lsc

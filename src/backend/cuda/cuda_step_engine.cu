@@ -251,8 +251,7 @@ class CudaStepEngine final : public StepEngine {
     ids_ = chains.chain;
     step_ = chains.step;
     has_stats_ = false;
-    exec_[0].reset();
-    exec_[1].reset();
+    for (auto& e : exec_) e.reset();
     current_ = 0;
 
     const std::size_t dk = size(D_ * K_), dn = size(D_ * N_), kn = size(K_ * N_);
@@ -285,14 +284,15 @@ class CudaStepEngine final : public StepEngine {
     have_batch_ = true;
   }
 
-  void run(std::uint64_t steps) override {
+  void run(std::uint64_t steps, bool learn_dictionary) override {
     require(have_batch_, "the engine has no batch; call set_batch before run.");
-    if (steps > 0 && !exec_[0]) {
-      exec_[0] = capture_step(0);
-      exec_[1] = capture_step(1);
+    const int learn = learn_dictionary && options_.tau_A > 0 ? 1 : 0;
+    if (steps > 0 && !exec_[2 * learn]) {
+      exec_[2 * learn] = capture_step(0, learn);
+      exec_[2 * learn + 1] = capture_step(1, learn);
     }
     for (std::uint64_t i = 0; i < steps; ++i) {
-      LSC_CUDA_TRY(cudaGraphLaunch, exec_[current_].get(), stream_.get());
+      LSC_CUDA_TRY(cudaGraphLaunch, exec_[2 * learn + current_].get(), stream_.get());
       current_ ^= 1;
     }
     step_ += steps;
@@ -337,6 +337,8 @@ class CudaStepEngine final : public StepEngine {
     chains.chain = ids_;
     chains.step = step_;
   }
+
+  void read_dictionary(Matrix& A) const override { A = download(A_, D_, K_); }
 
   EngineStats stats() const override {
     if (!has_stats_) return {};
@@ -389,11 +391,11 @@ class CudaStepEngine final : public StepEngine {
   }
 
   // One step with S in buffer `cur` (the next S goes to the other), recorded into a graph.
-  GraphExecPtr capture_step(int cur) {
+  GraphExecPtr capture_step(int cur, bool learn) {
     cudaStream_t s = stream_.get();
     LSC_CUDA_TRY(cudaStreamBeginCapture, s, cudaStreamCaptureModeThreadLocal);
     try {
-      enqueue_step(S_[cur].get(), S_[cur ^ 1].get());
+      enqueue_step(S_[cur].get(), S_[cur ^ 1].get(), learn);
     } catch (...) {
       cudaGraph_t broken = nullptr;
       cudaStreamEndCapture(s, &broken);
@@ -408,7 +410,7 @@ class CudaStepEngine final : public StepEngine {
     return GraphExecPtr(exec);  // the executable graph no longer needs `graph`
   }
 
-  void enqueue_step(const T* S, T* S_next) {
+  void enqueue_step(const T* S, T* S_next, bool learn) {
     cudaStream_t s = stream_.get();
     cublasHandle_t h = blas_.get();
     const int D = static_cast<int>(D_), K = static_cast<int>(K_), N = static_cast<int>(N_);
@@ -416,7 +418,6 @@ class CudaStepEngine final : public StepEngine {
     const T sigma = static_cast<T>(model_.sigma), inv_var = T(1) / (sigma * sigma);
     const T eps = static_cast<T>(options_.eps);
     const T noise_scale = static_cast<T>(std::sqrt(2 * options_.temperature * options_.eps));
-    const bool learn = options_.tau_A > 0;
     const T rate = learn ? static_cast<T>(1.0 / (options_.tau_A * double(N_) * model_.sigma * model_.sigma)) : T(0);
 
     LSC_CUDA_TRY(cudaMemcpyAsync, R_.get(), X_.get(), R_.bytes(), cudaMemcpyDeviceToDevice, s);
@@ -450,7 +451,7 @@ class CudaStepEngine final : public StepEngine {
   DeviceArray<std::uint64_t> ids_d_, step_d_;
   DeviceArray<int> flags_;
   DeviceArray<double> partial_;
-  GraphExecPtr exec_[2];  // exec_[c]: one step with S in S_[c]
+  GraphExecPtr exec_[4];  // exec_[2·learn + c]: one step with S in S_[c], learning A or not
   int current_ = 0;
 
   Model model_;
