@@ -49,7 +49,8 @@ def _data_source(data, seed, bars, images):
 def train(data="bars", *, method=None, prior=None, K=None, pi=None, lam=None, sigma=None,
           learn_pi=None, learn_sigma=None, learn_lambda=None, steps=None, batch=None, tau_u=None,
           tau_A=None, tau_x=None, hold_burn_in=None, tau_u0=None, tau_sigma=None, tau_lambda=None,
-          inner_steps=None, sampler=None, temperature=None, normalize=None, init_dictionary=None,
+          inner_steps=None, sampler=None, target_accept=None, dead_zone_jumps=None, dtype=None, backend=None,
+          lr=None, temperature=None, normalize=None, init_dictionary=None,
           seed=None, threads=None, metrics_every=None, checkpoint_every=None, resume=False, out=None,
           bars_pi=None, bars_lam=None, bars_sigma=None, bars_pixel=None,
           patches=None, patch=None, whiten=None, cutoff=None, variable=None, subset=None,
@@ -59,7 +60,8 @@ def train(data="bars", *, method=None, prior=None, K=None, pi=None, lam=None, si
 
     data: "bars" (generated afresh), an .npy path of shape (N, D), "images:PATH", an array
     (n_samples, n_features) (float64 C-ordered arrays are read in place), or an lsc.BatchSource.
-    lam is λ. init_dictionary: a (K, D) array or .npy path. out: write the run folder there
+    lam is λ. dtype ("float32" | "float64") and backend ("cpu" | "cuda") run lsc with sampler
+    "euler" on the fused engine (docs/parameters.md). init_dictionary: a (K, D) array or .npy path. out: write the run folder there
     (and checkpoint.bin with checkpoint_every; resume=True continues from it bit-exactly).
     callback(row, total_steps) is called at every metrics row with an lsc.MetricsRow; a true
     return value stops the run there. progress: True, False or "auto" (a bar on a terminal or
@@ -73,7 +75,8 @@ def train(data="bars", *, method=None, prior=None, K=None, pi=None, lam=None, si
     options = _set({}, method=method, prior=prior, K=K, pi=pi, lam=lam, sigma=sigma, learn_pi=learn_pi,
                    learn_sigma=learn_sigma, learn_lambda=learn_lambda, steps=steps, batch=batch, tau_u=tau_u,
                    tau_A=tau_A, tau_x=tau_x, hold_burn_in=hold_burn_in, tau_u0=tau_u0, tau_sigma=tau_sigma,
-                   tau_lambda=tau_lambda, inner_steps=inner_steps, sampler=sampler, temperature=temperature,
+                   tau_lambda=tau_lambda, inner_steps=inner_steps, sampler=sampler, target_accept=target_accept,
+                   dead_zone_jumps=dead_zone_jumps, dtype=dtype, backend=backend, lr=lr, temperature=temperature,
                    normalize=normalize, seed=seed, threads=threads, metrics_every=metrics_every,
                    checkpoint_every=checkpoint_every)
     if init_dictionary is not None:

@@ -122,3 +122,15 @@ def test_ctrl_c_stops_a_long_inference():
         """)
     out, err = interrupt_when_ready(proc)
     assert proc.returncode != 0 and "KeyboardInterrupt" in err, err
+
+
+def test_float32_engine_learns_the_bars_like_the_cli(tmp_path, cli):
+    """dtype/backend reach the same fused engine as `lsc train --dtype float32`."""
+    run = lsc.train("bars", method="lsc", sampler="euler", dtype="float32", steps=3000, seed=2, threads=1,
+                    progress=False, out=tmp_path / "py")
+    assert run.config.dtype == "float32" and run.config.backend == "cpu"
+    cli("train", "--data", "bars", "--method", "lsc", "--sampler", "euler", "--dtype", "float32", "--steps", 3000,
+        "--seed", 2, "--threads", 1, "--out", tmp_path / "cli")
+    assert (tmp_path / "py" / "dictionary.npy").read_bytes() == (tmp_path / "cli" / "dictionary.npy").read_bytes()
+    with pytest.raises(lsc.LscError, match="sampler euler"):
+        lsc.train("bars", method="lsc", sampler="mala", dtype="float32", steps=10, progress=False)
