@@ -6,6 +6,8 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <string>
+#include <utility>
 
 #include "../support/gaussian.hpp"
 #include "../support/stats.hpp"
@@ -67,6 +69,14 @@ TEST(MapGaussian, ProximalGradientReachesThePosteriorMean) {
   EXPECT_LT(max_abs(S - g.exact), 1e-11);
 }
 
+TEST(MapGaussian, LcaStopsAtItsTolerance) {
+  test::ScopedThreads one(1);
+  const GaussianMap g;
+  // A step budget no test could wait for: only the tolerance can end this solve. The error left
+  // is at most the last step over (1 − ρ) = 1e-13 / 0.024.
+  EXPECT_LT(max_abs(solve(Lca({1 << 30, 0.1, 1e-13}), g.model, g.X) - g.exact), 1e-11);
+}
+
 TEST(MapGaussian, LcaReachesThePosteriorMean) {
   test::ScopedThreads one(1);
   const GaussianMap g;
@@ -91,9 +101,10 @@ TEST(MapGaussian, GradientFlowReachesThePosteriorMean) {
 struct SparseMap {
   Model model;
   Matrix X;
-  explicit SparseMap(PriorKind kind) {
-    // Overcomplete (K = 10 > D = 6), unit-norm columns, data from 2-sparse codes plus noise.
-    Matrix A = test::random_normal(6, 10, 3);
+  // Overcomplete (K = 10 > D), unit-norm columns, data from 2-sparse codes plus noise. The
+  // default D = 6 takes the solvers' Gram form of Aᵀ(x − As), D = 4 (K ≥ 2D) the direct form.
+  explicit SparseMap(PriorKind kind, Index D = 6) {
+    Matrix A = test::random_normal(D, 10, 3);
     normalize_columns(A);
     Matrix S = Matrix::Zero(10, 40);
     const Matrix r = test::random_normal(2, 40, 4);
@@ -101,7 +112,7 @@ struct SparseMap {
       S((3 * j) % 10, j) = 1 + std::abs(r(0, j));
       S((7 * j + 1) % 10, j) = kind == PriorKind::l1 ? 0.5 + std::abs(r(1, j)) : r(1, j);
     }
-    X = A * S + 0.1 * test::random_normal(6, 40, 5);
+    X = A * S + 0.1 * test::random_normal(D, 40, 5);
     model = Model{A, 0.5, Prior::make(kind, 2.0)};
   }
 };
@@ -138,9 +149,9 @@ void expect_kkt(const SparseMap& c, const Matrix& S) {
 
 TEST(MapSparse, SolversSatisfyKktAndAgree) {
   test::ScopedThreads one(1);
-  for (PriorKind kind : {PriorKind::laplace, PriorKind::l1}) {
-    const SparseMap c(kind);
-    SCOPED_TRACE(c.model.prior.name());
+  for (auto [kind, D] : {std::pair{PriorKind::laplace, 6}, {PriorKind::l1, 6}, {PriorKind::laplace, 4}}) {
+    const SparseMap c(kind, D);
+    SCOPED_TRACE(c.model.prior.name() + ", D = " + std::to_string(D));
     const Matrix fista = solve(ProximalGradient({8000, 1.0, true, 0}), c.model, c.X);
     const Matrix ista = solve(ProximalGradient({8000, 1.0, false, 0}), c.model, c.X);
     const Matrix lca = solve(Lca({32000, 0.1}), c.model, c.X);
@@ -150,6 +161,28 @@ TEST(MapSparse, SolversSatisfyKktAndAgree) {
     EXPECT_LT(max_abs(ista - fista), 1e-9);
     EXPECT_LT(max_abs(lca - fista), 1e-9);
     EXPECT_LT(max_abs(flow - fista), 1e-9);
+  }
+}
+
+TEST(MapSparse, BlocksOfColumnsAreSolvedAloneAndAlikeOnAnyThreadCount) {
+  // 2000 columns are several blocks (src/solver/column_blocks.hpp), each iterated on its own.
+  // Every column must end where it ends when solved with its first 40 neighbours only, and the
+  // result must not depend on how the blocks are shared among threads.
+  const SparseMap c(PriorKind::laplace);
+  Matrix X(c.X.rows(), 2000);
+  for (Index j = 0; j < X.cols(); ++j) X.col(j) = c.X.col(j % c.X.cols());
+  for (bool fista : {true, false}) {
+    SCOPED_TRACE(fista ? "FISTA" : "LCA");
+    auto run = [&](const Matrix& data, int threads) {
+      test::ScopedThreads scoped(threads);
+      // Equal step counts do the same arithmetic on a column wherever it lies, so the answers
+      // agree to rounding whether or not the steps suffice to converge.
+      if (fista) return solve(ProximalGradient({500, 1.0, true, 0}), c.model, data);
+      return solve(Lca({2000, 0.1}), c.model, data);
+    };
+    const Matrix alone = run(c.X, 1), one = run(X, 1), two = run(X, 2);
+    EXPECT_EQ(max_abs(one - two), 0.0);
+    for (Index j = 0; j < X.cols(); ++j) EXPECT_LT(max_abs(one.col(j) - alone.col(j % c.X.cols())), 1e-12) << j;
   }
 }
 

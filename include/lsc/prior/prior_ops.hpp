@@ -52,10 +52,9 @@ struct LaplaceOps {
   LSC_HD T ds_du(T) const { return T(1.0); }
   LSC_HD T cost(T u) const { return lambda * hd::abs(u); }
   LSC_HD T dcost(T u) const { return u >= 0 ? lambda : -lambda; }
-  LSC_HD T prox(T v, T t) const {
-    const T a = hd::abs(v) - t * lambda;
-    return a > 0 ? (v >= 0 ? a : -a) : T(0.0);
-  }
+  // Soft-thresholding, without branches: the MAP solvers' inner loops apply it to every
+  // coefficient of every step, whose signs are random. Adding 0 turns −0 into +0.
+  LSC_HD T prox(T v, T t) const { return hd::copysign(hd::max(hd::abs(v) - t * lambda, T(0)), v) + T(0); }
 };
 
 // l1 (u0 = 0) and l0: s = f(|u|) = max(|u| − u0, 0), eq. 3.3 and 3.10.
@@ -71,10 +70,7 @@ struct ThresholdOps {
   LSC_HD T cost(T u) const { return lambda * hd::abs(u); }
   LSC_HD T dcost(T u) const { return hd::copysign(lambda, u); }
   // Prox of the nonnegative L1 cost (l1 only; l0 has no MAP).
-  LSC_HD T prox(T v, T t) const {
-    const T a = v - t * lambda;
-    return a > 0 ? a : T(0.0);
-  }
+  LSC_HD T prox(T v, T t) const { return hd::max(v - t * lambda, T(0)); }
 };
 
 // Calls f(ops) with the operations of a prior of this kind (u0: the threshold of l0, 0 for l1).

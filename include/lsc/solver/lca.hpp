@@ -11,6 +11,7 @@ namespace lsc {
 struct LcaOptions {
   int steps = 200;
   Real eta = 0.1;  // Δt/τ of the LCA dynamics; shrunk automatically if unstable
+  Real tolerance = 0;  // a block stops once no coefficient in it moves by this much in a step (0: off)
 };
 
 class Lca final : public MapSolver {
@@ -21,7 +22,6 @@ class Lca final : public MapSolver {
 
  private:
   LcaOptions options_;
-  Matrix U_, R_;
 };
 
 }  // namespace lsc
