@@ -306,6 +306,9 @@ void add_infer(CLI::App& app, InferArgs& a) {
   t->add_flag("--dead-zone-jumps", c.dead_zone_jumps, "l0: exact Metropolis jumps across the dead zone (see lsc train --help)");
   t->add_option("--temperature", c.temperature, "temperature T")->capture_default_str();
   t->add_option("--map-steps", c.map_steps, "iterations of map / lca")->capture_default_str();
+  t->add_option("--map-tolerance", c.map_tolerance,
+                "map / lca stop early once no coefficient moves by more than this in a step (0: run all --map-steps)")
+      ->capture_default_str();
   t->add_option("--seed", c.seed, "random seed")->capture_default_str();
   t->add_option("--threads", c.threads, "threads (0: all cores)")->capture_default_str();
   t->add_option("--out-mean", a.out_mean, "posterior mean of s, shape (N, K)");

@@ -168,8 +168,8 @@ def _posterior(model, X, config, progress):
 
 
 def infer(X, model, *, method=None, chains=None, samples=None, burn_in=None, tau_u=None, temperature=None,
-          map_steps=None, seed=None, threads=None, block=None, return_samples=False, patches=None,
-          progress="auto"):
+          map_steps=None, map_tolerance=None, seed=None, threads=None, block=None, return_samples=False,
+          patches=None, progress="auto"):
     """Posterior mean and P(s ≠ 0) of every row of X under a fixed model, like `lsc infer`.
 
     X: an array (n_samples, D) (read in place when float64 and C-ordered), an .npy path, or
@@ -180,7 +180,8 @@ def infer(X, model, *, method=None, chains=None, samples=None, burn_in=None, tau
     """
     model, recipe = _model_of(model)
     config = _lsc.InferConfig(**_set({}, method=method, chains=chains, samples=samples, burn_in=burn_in,
-                                     tau_u=tau_u, temperature=temperature, map_steps=map_steps, seed=seed,
+                                     tau_u=tau_u, temperature=temperature, map_steps=map_steps,
+                                     map_tolerance=map_tolerance, seed=seed,
                                      threads=threads, block=block, keep_samples=bool(return_samples)))
     if _is_path(X) and os.fspath(X).startswith("images:"):
         if recipe is None:

@@ -77,6 +77,8 @@ void bind_infer(py::module_& m) {
       .add("target_accept", &InferConfig::target_accept, "mala: adapt ε toward this acceptance during the burn-in (0: off)")
       .add("dead_zone_jumps", &InferConfig::dead_zone_jumps, "l0: exact Metropolis jumps across the dead zone |u| < u0")
       .add("map_steps", &InferConfig::map_steps, "iterations of map / lca")
+      .add("map_tolerance", &InferConfig::map_tolerance,
+           "map / lca stop early once no coefficient moves by more than this in a step (0: run all map_steps)")
       .add("seed", &InferConfig::seed, "random seed")
       .add("keep_samples", &InferConfig::keep_samples, "record chain 0's trajectory of every data point")
       .add("block", &InferConfig::block, "data points processed together (0: automatic; results do not depend on it)")

@@ -33,10 +33,12 @@ void infer_map(const Model& model, const Eigen::Ref<const Matrix>& data, const I
   if (c.method == "map") {
     ProximalGradientOptions o;
     o.steps = c.map_steps;
+    o.tolerance = c.map_tolerance;
     ProximalGradient(o).solve(model, X, out.mean);
   } else {
     LcaOptions o;
     o.steps = c.map_steps;
+    o.tolerance = c.map_tolerance;
     Lca(o).solve(model, X, out.mean);
   }
   out.active = (out.mean.array() != 0).cast<Real>();
@@ -141,6 +143,9 @@ InferResult infer(const Model& model, const Eigen::Ref<const Matrix>& X, const I
     require(c.samples > 0, "--samples must be at least 1.");
   } else {
     require(!c.keep_samples, "--out-samples needs a sampling method; use --method langevin or mala.");
+    require(c.map_steps >= 0, "--map-steps must be 0 or more.");
+    require(std::isfinite(c.map_tolerance) && c.map_tolerance >= 0,
+            "--map-tolerance must be 0 (run all --map-steps) or a positive number such as 1e-6.");
   }
   set_threads(c.threads);
   InferResult out;

@@ -242,6 +242,21 @@ TEST_F(Cli, InferWritesMeanActiveAndSamples) {
   EXPECT_EQ(lsc::io::read_npy(S).shape, (std::vector<std::size_t>{50, 20, 16}));
 }
 
+TEST_F(Cli, MapToleranceEndsTheStepsAtTheMinimum) {
+  const fs::path X = dir_ / "X.npy", A = dir_ / "A.npy", M1 = dir_ / "M1.npy", M2 = dir_ / "M2.npy";
+  ASSERT_EQ(lsc("generate bars --n 20 --seed 1 --out " + X.string() + " --dictionary " + A.string()).status, 0);
+  const std::string infer = "infer --dictionary " + A.string() + " --prior laplace --data " + X.string() + " --method map --quiet";
+  // FISTA on 16 bars converges to rounding within a few thousand steps; a budget of 10⁹ steps
+  // finishes only if --map-tolerance stops it.
+  ASSERT_EQ(lsc(infer + " --map-steps 5000 --out-mean " + M1.string()).status, 0);
+  const CliResult r = lsc(infer + " --map-steps 1000000000 --map-tolerance 1e-12 --out-mean " + M2.string());
+  ASSERT_EQ(r.status, 0) << r.err;
+  const lsc::io::NpyArray m1 = lsc::io::read_npy(M1), m2 = lsc::io::read_npy(M2);
+  ASSERT_EQ(m1.data.size(), m2.data.size());
+  for (std::size_t i = 0; i < m1.data.size(); ++i) EXPECT_NEAR(m1.data[i], m2.data[i], 1e-9) << i;
+  expect_one_sentence_error(lsc(infer + " --map-tolerance -1"), "--map-tolerance");
+}
+
 TEST_F(Cli, MissingDataFileIsOneSentenceAndLeavesNothing) {
   const fs::path run = dir_ / "run";
   expect_one_sentence_error(lsc("train --data " + (dir_ / "nope.npy").string() + " --out " + run.string()), "nope.npy");

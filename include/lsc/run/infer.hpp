@@ -22,6 +22,9 @@ struct InferConfig {
   Real target_accept = 0.574;
   bool dead_zone_jumps = false;  // l0: Metropolis jumps across the dead zone (LangevinSampler)
   int map_steps = 500;            // iterations of map / lca
+  // map / lca stop before map_steps once no coefficient moves by more than this in a step
+  // (0: always run map_steps).
+  Real map_tolerance = 0;
   std::uint64_t seed = 0;
   bool keep_samples = false;      // record chain 0's trajectory of every data point
   Index block = 0;                // data points processed together (0: automatic)
