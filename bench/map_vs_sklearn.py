@@ -123,7 +123,8 @@ def sk_lasso_tol(A, X, tol, threads):
     return np.atleast_2d(clf.coef_)
 
 
-# name, runner, budget ladder (cheapest first), integer budgets (bisected), threads it can use
+# name, runner, budget ladder (cheapest first: step or iteration counts, or tolerances), thread
+# counts it is timed with (sparse_encode's n_jobs, lsc's threads).
 INT_LADDER = ("int", 1, 5000)
 TOL_LADDER = ("list", [10.0 ** (-k / 4) for k in range(4, 49)])
 METHODS = [
@@ -210,6 +211,11 @@ def fmt_budget(b):
     return "—" if b is None else (f"{b:.1e}" if isinstance(b, float) else str(b))
 
 
+def fmt_ms(seconds):
+    ms = 1e3 * seconds
+    return f"{ms:.3g}" if ms < 100 else f"{ms:.0f}"
+
+
 def print_table(result, threads):
     print(f"\n{result['problem']}: D = {result['D']}, K = {result['K']}, N = {result['N']}, λ = {LAM}, σ = {SIGMA}"
           f" (α = λσ² = {result['alpha']}), f* = {result['f_star']:.6f} (certified to "
@@ -218,7 +224,7 @@ def print_table(result, threads):
     print(head)
     for r in result["methods"]:
         gap = "missed" if r["gap"] is None else f"{r['gap']:.1e}"
-        times = "".join(f"{1e3 * r[f't{t}']:>13.3g}" if f"t{t}" in r else f"{'—':>13}" for t in threads)
+        times = "".join(f"{fmt_ms(r[f't{t}']):>13}" if f"t{t}" in r else f"{'—':>13}" for t in threads)
         print(f"  {r['method']:<17}{fmt_budget(r['budget']):>10}{gap:>11}{times}")
     for t in threads:
         key = f"ratio_sklearn_over_lsc_t{t}"
