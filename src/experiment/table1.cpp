@@ -4,7 +4,9 @@
 // training images, PCA-whitened keeping the π/4 lowest-frequency fraction of components; the test
 // patches come from the BSDS300 test images through the same fitted transform.
 #include <cmath>
+#include <algorithm>
 #include <cstdio>
+#include <fstream>
 #include <numbers>
 
 #include "common.hpp"
@@ -30,6 +32,42 @@ fs::path test_images(const fs::path& train) {
   require(fs::exists(t), "table1 evaluates on held-out images and found none at " + t.string() +
                              "; pass --images pointing at a train folder with a sibling test folder.");
   return t;
+}
+
+// Trains one row's model on the training patches, saves its run folder and scores it by AIS on
+// the test patches.
+json table1_row(const Options& o, const Row& r, Real sigma, const ArraySource& data, const json& preprocessing,
+                const Matrix& X_test, const AisOptions& ais) {
+  run::TrainConfig c;
+  c.method = r.method;
+  c.prior = Prior::kind_from_name(r.prior);
+  c.K = 169;
+  c.sigma = sigma;
+  c.seed = 174;
+  c.threads = o.threads;
+  if (r.method == "svae") c.steps = o.quick ? 300 : 200000;
+  if (r.method == "dsc") c.steps = o.quick ? 50 : 2000;
+  if (r.method == "lsc") {
+    c.pi = 0.3;  // L0: the activity; laplace ignores it
+    c.steps = o.quick ? 2000 : 200000;
+  }
+  say(o, "table1: training " + r.method + " with the " + r.prior + " prior");
+  run::TrainCallbacks cb;
+  cb.on_metrics = progress_of(o);
+  const run::TrainResult result = run::train(c, data, cb);
+  run::save_run(o.out / ("run_" + r.method + "_" + r.prior), result, {"table1 patches", preprocessing});
+  say(o, "table1: AIS on " + std::to_string(X_test.cols()) + " test patches");
+  const AisResult a = ais_log_likelihood(result.model, X_test, ais);
+  json row = {{"method", r.method},
+              {"prior", r.prior},
+              {"loglik", a.forward.mean},
+              {"stderr", a.forward.se_points},
+              {"stderr_mc", a.forward.se_mc},
+              {"train_s", result.elapsed_s},
+              {"eval_s", a.elapsed_s}};
+  if (!std::isnan(r.paper)) row["paper"] = r.paper;
+  if (r.prior == "gaussian") row["exact"] = gaussian_log_likelihood(result.model, X_test).mean();
+  return row;
 }
 
 }  // namespace
@@ -70,41 +108,37 @@ json table1(const Options& o) {
   Csv csv("method,prior,loglik,stderr,paper,train_s,eval_s");
   json out = json::array();
   std::string markdown = "| method | prior | test log-likelihood (nats/patch) | SVAE paper |\n| --- | --- | --- | --- |\n";
+  // Every finished row is kept in rows_done.json at once, and a rerun into the same folder with
+  // the same settings continues after the last finished row: the full run takes hours.
+  const fs::path done_path = o.out / "rows_done.json";
+  json done = json::array();
+  if (fs::exists(done_path)) {
+    std::ifstream in(done_path);
+    done = json::parse(in, nullptr, false);
+    if (!done.is_array() || (!done.empty() && done[0].value("quick", !o.quick) != o.quick)) done = json::array();
+  }
   for (const Row& r : rows) {
-    run::TrainConfig c;
-    c.method = r.method;
-    c.prior = Prior::kind_from_name(r.prior);
-    c.K = 169;
-    c.sigma = sigma;
-    c.seed = 174;
-    c.threads = o.threads;
-    if (r.method == "svae") c.steps = o.quick ? 300 : 200000;
-    if (r.method == "dsc") c.steps = o.quick ? 50 : 2000;
-    if (r.method == "lsc") {
-      c.pi = 0.3;  // L0: the activity; laplace ignores it
-      c.steps = o.quick ? 2000 : 200000;
+    const auto previous = std::find_if(done.begin(), done.end(), [&](const json& d) {
+      return d["method"] == r.method && d["prior"] == r.prior;
+    });
+    json row;
+    if (previous != done.end()) {
+      row = *previous;
+      row.erase("quick");
+      say(o, "table1: " + r.method + " with the " + r.prior + " prior is in " + done_path.string() + "; kept");
+    } else {
+      row = table1_row(o, r, sigma, data, train.preprocessing, X_test, ais);
+      json kept = row;
+      kept["quick"] = o.quick;
+      done.push_back(kept);
+      io::write_file_atomic(done_path, done.dump(1));
     }
-    say(o, "table1: training " + r.method + " with the " + r.prior + " prior");
-    run::TrainCallbacks cb;
-    cb.on_metrics = progress_of(o);
-    const run::TrainResult result = run::train(c, data, cb);
-    run::save_run(o.out / ("run_" + r.method + "_" + r.prior), result, {"table1 patches", train.preprocessing});
-    say(o, "table1: AIS on " + std::to_string(X_test.cols()) + " test patches");
-    const AisResult a = ais_log_likelihood(result.model, X_test, ais);
-    json row = {{"method", r.method},
-                {"prior", r.prior},
-                {"loglik", a.forward.mean},
-                {"stderr", a.forward.se_points},
-                {"stderr_mc", a.forward.se_mc},
-                {"train_s", result.elapsed_s},
-                {"eval_s", a.elapsed_s}};
-    if (!std::isnan(r.paper)) row["paper"] = r.paper;
-    if (r.prior == "gaussian") row["exact"] = gaussian_log_likelihood(result.model, X_test).mean();
     out.push_back(row);
-    csv.row(r.method, r.prior, a.forward.mean, a.forward.se_points, r.paper, result.elapsed_s, a.elapsed_s);
+    const double loglik = row["loglik"], stderr_points = row["stderr"];
+    csv.row(r.method, r.prior, loglik, stderr_points, r.paper, row["train_s"].get<double>(), row["eval_s"].get<double>());
     char line[200];
-    std::snprintf(line, sizeof line, "| %s | %s | %.1f ± %.1f | %s |\n", r.method.c_str(), r.prior.c_str(),
-                  a.forward.mean, a.forward.se_points, std::isnan(r.paper) ? "–" : std::to_string(int(r.paper)).c_str());
+    std::snprintf(line, sizeof line, "| %s | %s | %.1f ± %.1f | %s |\n", r.method.c_str(), r.prior.c_str(), loglik,
+                  stderr_points, std::isnan(r.paper) ? "–" : std::to_string(int(r.paper)).c_str());
     markdown += line;
   }
   csv.save(o.out / "table1.csv");

@@ -14,6 +14,7 @@
 #include <nlohmann/json.hpp>
 
 #include "../support/temp_dir.hpp"
+#include "lsc/io/atomic_file.hpp"
 
 namespace fs = std::filesystem;
 
@@ -132,6 +133,19 @@ TEST_F(Experiment, Table1ScoresEveryMethodOnOneScale) {
     if (r.contains("exact"))
       EXPECT_LT(r["loglik"].get<double>(), r["exact"].get<double>() + 4 * r["stderr_mc"].get<double>() + 1e-9) << r;
   }
+  // A stopped run continues after its last finished row: with two rows forgotten, a rerun into
+  // the same folder recomputes exactly those two and keeps the rest as they were.
+  nlohmann::json done = nlohmann::json::parse(lsc::test::slurp(dir_ / "rows_done.json"));
+  ASSERT_EQ(done.size(), 8u);
+  done.erase(done.end() - 2, done.end());
+  lsc::io::write_file_atomic(dir_ / "rows_done.json", done.dump());
+  const nlohmann::json again = run("table1", {"table1.png"});
+  ASSERT_EQ(again["rows"].size(), 8u);
+  for (std::size_t i = 0; i < 8; ++i)  // the recomputed rows too: same seeds, same numbers
+    for (const char* key : {"method", "prior", "loglik", "stderr", "stderr_mc"})
+      EXPECT_EQ(again["rows"][i][key], s["rows"][i][key]) << i << " " << key;
+  EXPECT_EQ(lsc::test::slurp(dir_ / "log.txt").find("training svae"), std::string::npos);
+  EXPECT_NE(lsc::test::slurp(dir_ / "log.txt").find("training lsc with the l0 prior"), std::string::npos);
 }
 
 TEST_F(Experiment, ImageExperimentsWithoutImagesAreOneSentence) {
