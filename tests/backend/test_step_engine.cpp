@@ -16,7 +16,7 @@
 #include <tuple>
 
 #include "../support/gaussian.hpp"
-#include "../support/quadrature.hpp"
+#include "../support/l0_case.hpp"
 #include "../support/stats.hpp"
 #include "lsc/backend/step_engine.hpp"
 #include "lsc/core/error.hpp"
@@ -112,56 +112,18 @@ TEST_P(StepEngineTest, GaussianPriorSamplesTheDiscretizedLawExactly) {
 }
 
 // (b) The K = 2 L0 case (science.md): exact P(s > 0) and E[s] by quadrature.
-struct L0Case {
-  Model model;
-  Vector x;
-  Real exact[4];
-};
-
-L0Case l0_case() {
-  Matrix A(3, 2);
-  A << 1.0, 0.6, 0.0, 0.8, 0.2, 0.1;
-  L0Case c{Model{A, 0.5, Prior::make(PriorKind::l0, 1.0, 0.3)}, Vector(3), {}};
-  c.x << 0.9, 0.7, 0.1;
-  const Real pi = 0.3, lambda = 1.0, var = 0.25, inf = INFINITY;
-  const auto lik = [&](Real s1, Real s2) { return std::exp(-(c.x - A.col(0) * s1 - A.col(1) * s2).squaredNorm() / (2 * var)); };
-  const auto slab = [&](Real s) { return pi * lambda * std::exp(-lambda * s); };
-  const auto regions = [&](const std::function<Real(Real, Real)>& f) {
-    return (1 - pi) * (1 - pi) * f(0, 0) * lik(0, 0) +
-           test::integrate([&](Real s) { return (1 - pi) * slab(s) * f(s, 0) * lik(s, 0); }, 0, inf) +
-           test::integrate([&](Real s) { return (1 - pi) * slab(s) * f(0, s) * lik(0, s); }, 0, inf) +
-           test::integrate_2d([&](Real a, Real b) { return slab(a) * slab(b) * f(a, b) * lik(a, b); }, 0, inf, 0, inf);
-  };
-  const Real Z = regions([](Real, Real) { return 1.0; });
-  c.exact[0] = regions([](Real a, Real) { return a > 0 ? 1.0 : 0.0; }) / Z;
-  c.exact[1] = regions([](Real, Real b) { return b > 0 ? 1.0 : 0.0; }) / Z;
-  c.exact[2] = regions([](Real a, Real) { return a; }) / Z;
-  c.exact[3] = regions([](Real, Real b) { return b; }) / Z;
-  return c;
-}
-
-std::vector<Estimate> l0_estimates(EngineDynamics& d, const L0Case& c, Real eps, int steps) {
-  const Index N = 2000;
-  ChainState chains = ChainState::zeros(2, N);
-  const Matrix avg = test::chain_averages(d, c.model, c.x.replicate(1, N), chains, static_cast<int>(50 / eps), steps, 4,
-                                          [](const Matrix& S, Matrix& acc) {
-                                            acc.topRows(2) += (S.array() > 0).cast<Real>().matrix();
-                                            acc.bottomRows(2) += S;
-                                          });
-  std::vector<Estimate> out;
-  for (Index i = 0; i < 4; ++i) out.push_back(test::mean_se(avg.row(i)));
-  return out;
-}
+using test::L0Case;
+using test::l0_case;
 
 TEST_P(StepEngineTest, L0EulerBiasIsFirstOrderInEps) {
   const L0Case c = l0_case();
   const Real big = 0.05, small = 0.01;
   EngineDynamics d_big = dynamics(8, big), d_small = dynamics(9, small);
-  const std::vector<Estimate> e_big = l0_estimates(d_big, c, big, 4000);
+  const std::vector<Estimate> e_big = test::l0_estimates(d_big, c, 4000);
   // At ε = 0.05 the bias is visible (science.md: P(s₂ > 0) 0.576 instead of 0.589) ...
   EXPECT_GT(e_big[1].z(c.exact[1]), kSigmas) << "P(s2 > 0) = " << e_big[1].mean;
   // ... and at ε = 0.01 the estimate is the exact value plus (0.01/0.05) of that bias.
-  const std::vector<Estimate> e_small = l0_estimates(d_small, c, small, 20000);
+  const std::vector<Estimate> e_small = test::l0_estimates(d_small, c, 20000);
   const Real ratio = small / big;
   for (int i = 0; i < 4; ++i) {
     const Real predicted_bias = ratio * (e_big[i].mean - c.exact[i]);

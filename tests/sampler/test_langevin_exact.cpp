@@ -23,6 +23,7 @@
 #include <vector>
 
 #include "../support/gaussian.hpp"
+#include "../support/l0_case.hpp"
 #include "../support/quadrature.hpp"
 #include "../support/stats.hpp"
 #include "lsc/core/parallel.hpp"
@@ -147,71 +148,22 @@ TEST(LangevinGaussian, StationaryCovarianceScalesWithTemperature) {
 // ---------------------------------------------------------------------------------------------
 // (b) The K = 2 L0 case of science.md: D = 3, σ = 0.5, λ = 1, π = 0.3.
 
-struct L0Case {
-  Model model;
-  Vector x;
-  Real exact[4];  // P(s₁ > 0), P(s₂ > 0), E[s₁], E[s₂]
-};
-
-// The posterior in s has four regions (both zero, one active, both active); the weight of each
-// is the prior's mass there, (1 − π) per zero and πλe^{−λs} ds per active coefficient, times
-// the likelihood exp(−‖x − As‖²/(2σ²)).
-L0Case l0_case() {
-  Matrix A(3, 2);
-  A << 1.0, 0.6, 0.0, 0.8, 0.2, 0.1;
-  L0Case c{Model{A, 0.5, Prior::make(PriorKind::l0, 1.0, 0.3)}, Vector(3), {}};
-  c.x << 0.9, 0.7, 0.1;
-  const Real pi = 0.3, lambda = 1.0, var = 0.25, inf = INFINITY;
-  const auto lik = [&](Real s1, Real s2) {
-    return std::exp(-(c.x - A.col(0) * s1 - A.col(1) * s2).squaredNorm() / (2 * var));
-  };
-  const auto slab = [&](Real s) { return pi * lambda * std::exp(-lambda * s); };
-  // ∫ f(s₁, s₂) dP over each region.
-  const auto regions = [&](const std::function<Real(Real, Real)>& f) {
-    return (1 - pi) * (1 - pi) * f(0, 0) * lik(0, 0) +
-           test::integrate([&](Real s) { return (1 - pi) * slab(s) * f(s, 0) * lik(s, 0); }, 0, inf) +
-           test::integrate([&](Real s) { return (1 - pi) * slab(s) * f(0, s) * lik(0, s); }, 0, inf) +
-           test::integrate_2d(
-               [&](Real a, Real b) { return slab(a) * slab(b) * f(a, b) * lik(a, b); }, 0, inf, 0,
-               inf);
-  };
-  const Real Z = regions([](Real, Real) { return 1.0; });
-  c.exact[0] = regions([](Real a, Real) { return a > 0 ? 1.0 : 0.0; }) / Z;
-  c.exact[1] = regions([](Real, Real b) { return b > 0 ? 1.0 : 0.0; }) / Z;
-  c.exact[2] = regions([](Real a, Real) { return a; }) / Z;
-  c.exact[3] = regions([](Real, Real b) { return b; }) / Z;
-  return c;
-}
-
-// Per-chain estimates of the four quantities of L0Case::exact.
-std::vector<Estimate> l0_estimates(const L0Case& c, LangevinOptions options, std::uint64_t seed,
+// Per-chain estimates of the four quantities of test::L0Case::exact (tests/support/l0_case.hpp).
+std::vector<Estimate> l0_estimates(const test::L0Case& c, LangevinOptions options, std::uint64_t seed,
                                    int steps) {
-  const Index N = 2000;
-  // Burn-in of 50 time units (ε·steps); the integrated autocorrelation time of 1(s₂ > 0) is
-  // about 2 time units at every ε here.
-  const int burn_in = static_cast<int>(50 / options.eps);
   LangevinSampler sampler(seed, options);
-  ChainState chains = ChainState::zeros(2, N);
-  const Matrix avg = test::chain_averages(
-      sampler, c.model, c.x.replicate(1, N), chains, burn_in, steps, 4,
-      [](const Matrix& S, Matrix& acc) {
-        acc.topRows(2) += (S.array() > 0).cast<Real>().matrix();
-        acc.bottomRows(2) += S;
-      });
-  std::vector<Estimate> out;
-  for (Index i = 0; i < 4; ++i) out.push_back(test::mean_se(avg.row(i)));
-  return out;
+  return test::l0_estimates(sampler, c, steps);
 }
 
 TEST(LangevinL0, QuadratureReproducesTheReferenceValues) {
-  const L0Case c = l0_case();
+  const test::L0Case c = test::l0_case();
   const Real reference[4] = {0.3807, 0.5891, 0.2429, 0.4945};  // science.md, 4 decimals
   for (int i = 0; i < 4; ++i) EXPECT_NEAR(c.exact[i], reference[i], 5e-5) << "quantity " << i;
 }
 
 TEST(LangevinL0, MalaMatchesQuadrature) {
   test::ScopedThreads one(1);
-  const L0Case c = l0_case();
+  const test::L0Case c = test::l0_case();
   const std::vector<Estimate> e = l0_estimates(c, {0.05, 1.0, true}, 7, 4000);
   for (int i = 0; i < 4; ++i)
     EXPECT_LE(e[i].z(c.exact[i]), kSigmas)
@@ -220,7 +172,7 @@ TEST(LangevinL0, MalaMatchesQuadrature) {
 
 TEST(LangevinL0, MalaWithDeadZoneJumpsMatchesQuadrature) {
   test::ScopedThreads one(1);
-  const L0Case c = l0_case();
+  const test::L0Case c = test::l0_case();
   LangevinOptions o{0.05, 1.0, true};
   o.dead_zone_jumps = true;
   const std::vector<Estimate> e = l0_estimates(c, o, 13, 4000);
@@ -231,7 +183,7 @@ TEST(LangevinL0, MalaWithDeadZoneJumpsMatchesQuadrature) {
 
 TEST(LangevinL0, EulerBiasIsVisibleAtLargeStepAndFirstOrderInEps) {
   test::ScopedThreads one(1);
-  const L0Case c = l0_case();
+  const test::L0Case c = test::l0_case();
   // At ε = 0.05 (science.md: 0.576 instead of 0.589) Euler-Maruyama is rejected.
   const Real big = 0.05, small = 0.01;
   const std::vector<Estimate> e_big = l0_estimates(c, {big, 1.0, false}, 8, 4000);
