@@ -18,8 +18,20 @@ if ((${#missing[@]})); then
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 fi
 
+# Where nvcc is installed the CUDA backend is built too (its tests skip without a GPU), so that
+# it always compiles; -DLSC_CUDA=OFF among the options turns that off.
+options=("$@")
+if [[ " ${options[*]} " != *" -DLSC_CUDA="* ]]; then
+  nvcc=$(command -v nvcc || true)
+  [ -z "$nvcc" ] && [ -x /usr/local/cuda/bin/nvcc ] && nvcc=/usr/local/cuda/bin/nvcc
+  if [ -n "$nvcc" ]; then
+    echo "setup: building the CUDA backend too, with $nvcc (-DLSC_CUDA=OFF to skip it)" >&2
+    options+=(-DLSC_CUDA=ON -DCMAKE_CUDA_COMPILER="$nvcc")
+  fi
+fi
+
 jobs=$(nproc 2>/dev/null || echo 2)
-cmake -S . -B build -DCMAKE_BUILD_TYPE=Release "$@" >/dev/null
+cmake -S . -B build -DCMAKE_BUILD_TYPE=Release "${options[@]}" >/dev/null
 cmake --build build -j"$jobs"
 
 # `import lsc` for Debian's python3: a .pth file in its site directory names build/python (the
