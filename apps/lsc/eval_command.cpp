@@ -119,9 +119,17 @@ int EvalCommand::run() {
   if (!quiet_) bar.finish();
 
   const Index N = X.cols(), D = model.D();
-  const std::string whitening =
-      recipe.is_null() ? "none recorded in model.json (the data are evaluated as given, in the model's coordinates)"
-                       : recipe.dump();
+  // One line naming the transform; its numbers (a PCA basis is D×P) stay in model.json.
+  std::string whitening = "none recorded in model.json (the data are evaluated as given, in the model's coordinates)";
+  if (!recipe.is_null()) {
+    whitening = recipe.value("whiten", std::string("none"));
+    if (recipe.contains("patch")) whitening += ", " + std::to_string(recipe["patch"].get<int>()) + "x" +
+                                               std::to_string(recipe["patch"].get<int>()) + " patches";
+    if (recipe.contains("keep") && recipe["keep"].is_number())
+      whitening += ", keeping " + std::to_string(recipe["keep"].get<double>()).substr(0, 5) + " of the components" +
+                   (recipe.value("keep_by_frequency", false) ? " (lowest frequencies)" : "");
+    whitening += "; the fitted transform is model.json's \"preprocessing\"";
+  }
   std::printf("log p(x) = %.4f ± %.4f nats per data point (± %.4f Monte Carlo), %.5f nats per dimension; "
               "N %lld, D %lld, K %lld, %s prior, sigma %.6g\n",
               r.forward.mean, r.forward.se_points, r.forward.se_mc, r.forward.mean / Real(D), static_cast<long long>(N),

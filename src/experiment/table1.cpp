@@ -65,9 +65,24 @@ json table1_row(const Options& o, const Row& r, Real sigma, const ArraySource& d
               {"stderr_mc", a.forward.se_mc},
               {"train_s", result.elapsed_s},
               {"eval_s", a.elapsed_s}};
+  row["log_px"] = std::vector<double>(a.forward.log_px.data(), a.forward.log_px.data() + a.forward.log_px.size());
   if (!std::isnan(r.paper)) row["paper"] = r.paper;
   if (r.prior == "gaussian") row["exact"] = gaussian_log_likelihood(result.model, X_test).mean();
   return row;
+}
+
+// a − b on the same test patches, ± the standard error of the mean paired difference: the
+// spread of the test set (each row's stderr) cancels, which the rows' own error bars cannot show.
+json paired_difference(const json& a, const json& b) {
+  const std::vector<double> x = a["log_px"], y = b["log_px"];
+  const double n = double(x.size());
+  double mean = 0, sq = 0;
+  for (std::size_t i = 0; i < x.size(); ++i) mean += (x[i] - y[i]) / n;
+  for (std::size_t i = 0; i < x.size(); ++i) sq += (x[i] - y[i] - mean) * (x[i] - y[i] - mean);
+  return {{"a", a["method"].get<std::string>() + " " + a["prior"].get<std::string>()},
+          {"b", b["method"].get<std::string>() + " " + b["prior"].get<std::string>()},
+          {"difference", mean},
+          {"stderr", std::sqrt(sq / (n - 1) / n)}};
 }
 
 }  // namespace
@@ -141,9 +156,39 @@ json table1(const Options& o) {
                   stderr_points, std::isnan(r.paper) ? "–" : std::to_string(int(r.paper)).c_str());
     markdown += line;
   }
+  // Per test patch, and the paper's two orderings as paired differences (rows finished by a
+  // version that kept no per-patch values have none).
+  json comparisons = json::array();
+  if (std::all_of(out.begin(), out.end(), [](const json& r) { return r.contains("log_px"); })) {
+    std::string header = "patch";
+    for (const json& r : out) header += "," + r["method"].get<std::string>() + "_" + r["prior"].get<std::string>();
+    std::string points = header + "\n";
+    for (std::size_t n = 0; n < out[0]["log_px"].size(); ++n) {
+      points += std::to_string(n);
+      for (const json& r : out) points += "," + std::to_string(r["log_px"][n].get<double>());
+      points += "\n";
+    }
+    io::write_file_atomic(o.out / "loglik_points.csv", points);
+    const auto row_of = [&](const std::string& method, const std::string& prior) -> const json& {
+      return *std::find_if(out.begin(), out.end(), [&](const json& r) { return r["method"] == method && r["prior"] == prior; });
+    };
+    for (const char* prior : {"cauchy", "laplace", "gaussian"})
+      comparisons.push_back(paired_difference(row_of("svae", prior), row_of("dsc", prior)));
+    comparisons.push_back(paired_difference(row_of("svae", "cauchy"), row_of("svae", "laplace")));
+    comparisons.push_back(paired_difference(row_of("svae", "laplace"), row_of("svae", "gaussian")));
+    markdown += "\n| paired comparison on the same patches | difference (nats/patch) |\n| --- | --- |\n";
+    for (const json& c : comparisons) {
+      char line[200];
+      std::snprintf(line, sizeof line, "| %s − %s | %+.2f ± %.2f |\n", c["a"].get<std::string>().c_str(),
+                    c["b"].get<std::string>().c_str(), c["difference"].get<double>(), c["stderr"].get<double>());
+      markdown += line;
+    }
+  }
+  for (json& r : out) r.erase("log_px");  // in loglik_points.csv
   csv.save(o.out / "table1.csv");
   io::write_file_atomic(o.out / "table1.md", markdown);
   return {{"rows", out},
+          {"comparisons", comparisons},
           {"data", {{"train", train_images.string()}, {"test", t.path}, {"patch", 12}, {"D", D},
                     {"whitening", "PCA, lowest-frequency pi/4 of the 144 components (SVAE §4.1)"},
                     {"test_patches", X_test.cols()}}},

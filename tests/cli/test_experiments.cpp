@@ -133,6 +133,23 @@ TEST_F(Experiment, Table1ScoresEveryMethodOnOneScale) {
     if (r.contains("exact"))
       EXPECT_LT(r["loglik"].get<double>(), r["exact"].get<double>() + 4 * r["stderr_mc"].get<double>() + 1e-9) << r;
   }
+  // Per-patch values, and the paper's orderings as paired differences on the same patches: the
+  // mean paired difference is the difference of the rows' means.
+  const std::string points = lsc::test::slurp(dir_ / "loglik_points.csv");
+  EXPECT_EQ(points.substr(0, points.find('\n')),
+            "patch,svae_cauchy,svae_laplace,svae_gaussian,dsc_cauchy,dsc_laplace,dsc_gaussian,lsc_laplace,lsc_l0");
+  EXPECT_EQ(std::count(points.begin(), points.end(), '\n'), 1 + s["data"]["test_patches"].get<long>());
+  ASSERT_EQ(s["comparisons"].size(), 5u);
+  const auto loglik = [&](const std::string& name) {
+    for (const auto& r : s["rows"])
+      if (r["method"].get<std::string>() + " " + r["prior"].get<std::string>() == name) return r["loglik"].get<double>();
+    return std::nan("");
+  };
+  for (const auto& c : s["comparisons"]) {
+    EXPECT_NEAR(c["difference"].get<double>(), loglik(c["a"]) - loglik(c["b"]), 1e-9) << c;
+    EXPECT_GT(c["stderr"].get<double>(), 0) << c;
+  }
+  EXPECT_FALSE(s["rows"][0].contains("log_px"));
   // A stopped run continues after its last finished row: with two rows forgotten, a rerun into
   // the same folder recomputes exactly those two and keeps the rest as they were.
   nlohmann::json done = nlohmann::json::parse(lsc::test::slurp(dir_ / "rows_done.json"));
