@@ -64,8 +64,11 @@ def test_options_that_need_a_folder_say_so():
 
 def child(code):
     env = {**os.environ, "PYTHONPATH": BUILD_PYTHON, "OMP_WAIT_POLICY": "passive"}
+    # A job started in the background by a non-interactive shell (`.ci/run &`) inherits SIGINT
+    # ignored, and Python then installs no KeyboardInterrupt handler: give the child the default.
     return subprocess.Popen([sys.executable, "-c", textwrap.dedent(code)], stdout=subprocess.PIPE,
-                            stderr=subprocess.PIPE, text=True, env=env)
+                            stderr=subprocess.PIPE, text=True, env=env,
+                            preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
 
 
 def interrupt_when_ready(proc):
