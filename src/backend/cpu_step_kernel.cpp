@@ -74,12 +74,12 @@ void box_muller_pass(Index q_end, const std::uint32_t* __restrict w0, const std:
   }
 }
 
-// eq. 3.9 for n chains: each coefficient takes its own normal, then s(u) for the next step.
-// The B = ⌈K/4⌉ Philox blocks per chain are generated for all n chains in one flat loop per
-// stage (counters, Philox, Box-Muller), so the vector lanes are full even when K is small; the
-// update then reads the normals in the layout of noise::noise_source.
+// eq. 3.9 for the n chains of a chunk: each coefficient takes its own normal, then s(u) for
+// the next step. The chunk's B = ⌈K/4⌉ Philox blocks per chain are generated for all chains in
+// one flat loop per stage (counters, Philox, Box-Muller), so the vector lanes are full even
+// when K is small; the update then reads the normals in the layout of noise::noise_source.
 template <class T, class Ops>
-void update_columns(const CpuStep<T>& s, const Ops& ops, Index j0, Index n, const T* G, NoiseBuffers<T>& nb) {
+void update_chunk(const CpuStep<T>& s, const Ops& ops, Index j0, Index n, const T* G, NoiseBuffers<T>& nb) {
   constexpr auto purpose = static_cast<std::uint32_t>(Purpose::langevin_noise);
   const Index B = (s.K + 3) / 4, Q = n * B;
   nb.resize(static_cast<std::size_t>(Q));
@@ -116,18 +116,6 @@ void update_columns(const CpuStep<T>& s, const Ops& ops, Index j0, Index n, cons
       }
     }
   }
-}
-
-// A chunk's columns in pieces of about kNoiseBlocks Philox blocks: the eleven noise buffers of
-// a piece (44 KiB) then stay in L1 next to the chunk's G, instead of pushing A and G out of L2
-// before the next chunk's products. Each normal is keyed by (chain, block), so the cut changes
-// no number.
-template <class T, class Ops>
-void update_chunk(const CpuStep<T>& s, const Ops& ops, Index j0, Index n, const T* G, NoiseBuffers<T>& nb) {
-  constexpr Index kNoiseBlocks = 1024;
-  const Index piece = std::max<Index>(1, kNoiseBlocks / ((s.K + 3) / 4));
-  for (Index j = 0; j < n; j += piece)
-    update_columns(s, ops, j0 + j, std::min(piece, n - j), G + j * s.K, nb);
 }
 
 template <class T, bool kFused>
