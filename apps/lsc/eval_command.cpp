@@ -122,12 +122,19 @@ int EvalCommand::run() {
   // One line naming the transform; its numbers (a PCA basis is D×P) stay in model.json.
   std::string whitening = "none recorded in model.json (the data are evaluated as given, in the model's coordinates)";
   if (!recipe.is_null()) {
-    whitening = recipe.value("whiten", std::string("none"));
-    if (recipe.contains("patch")) whitening += ", " + std::to_string(recipe["patch"].get<int>()) + "x" +
-                                               std::to_string(recipe["patch"].get<int>()) + " patches";
-    if (recipe.contains("keep") && recipe["keep"].is_number())
-      whitening += ", keeping " + std::to_string(recipe["keep"].get<double>()).substr(0, 5) + " of the components" +
-                   (recipe.value("keep_by_frequency", false) ? " (lowest frequencies)" : "");
+    const std::string method = recipe.value("whiten", std::string("none"));
+    whitening = method;
+    if (recipe.contains("patch")) {
+      const std::string p = std::to_string(recipe["patch"].get<int>());
+      whitening += ", " + p + "x" + p + " patches";
+    }
+    // The recipe records --keep for every method; only pca and zca use it.
+    if ((method == "pca" || method == "zca") && recipe.contains("keep")) {
+      char keep[96];
+      std::snprintf(keep, sizeof keep, ", keeping %.3g of the components%s", recipe["keep"].get<double>(),
+                    recipe.value("keep_by_frequency", false) ? " (lowest frequencies)" : "");
+      whitening += keep;
+    }
     whitening += "; the fitted transform is model.json's \"preprocessing\"";
   }
   std::printf("log p(x) = %.4f ± %.4f nats per data point (± %.4f Monte Carlo), %.5f nats per dimension; "
