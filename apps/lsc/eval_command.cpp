@@ -1,6 +1,9 @@
 #include "eval_command.hpp"
 
+#include <sys/wait.h>
+
 #include <cstdio>
+#include <cstdlib>
 #include <filesystem>
 #include <iomanip>
 #include <optional>
@@ -46,6 +49,21 @@ EvalCommand::EvalCommand(CLI::App& app) {
   l->add_option("--threads", options_.threads, "threads (0: all cores)")->capture_default_str();
   l->add_option("--out", out_, "per-point log-likelihoods: FILE.json (with the summary) or FILE.csv");
   l->add_flag("--quiet", quiet_, "no progress bar");
+
+  dictionary_ = eval->add_subcommand(
+      "dictionary",
+      "How Gabor-like and how used a run's dictionary is: a 2-D Gabor fitted to every element (R^2), the used/unused "
+      "split of the norms; writes dictionary_quality.json, gabor_fits.csv and plots (docs/evaluation.md).");
+  dictionary_->add_option("run", dictionary_run_, "run folder written by 'lsc train'")->required();
+  dictionary_->add_option("--out", dictionary_out_, "folder for the outputs (default: the run folder)");
+  dictionary_->add_option("--r2", dictionary_config_.r2_threshold, "R^2 from which an element counts as Gabor-like")
+      ->capture_default_str();
+  dictionary_->add_option("--patch-rows", dictionary_config_.patch_rows,
+                          "rows of an element's patch (default: the run's recipe, or sqrt(D))");
+  dictionary_->add_option("--patch-cols", dictionary_config_.patch_cols, "columns of an element's patch");
+  dictionary_->add_option("--threads", dictionary_config_.threads, "threads (0: all cores)")->capture_default_str();
+  dictionary_->add_flag("--json", dictionary_json_, "print the summary as JSON instead of text");
+  dictionary_->add_flag("--no-plots", no_plots_, "write only the JSON and CSV files");
 }
 
 namespace {
@@ -70,7 +88,67 @@ std::string csv(const AisResult& r) {
 
 }  // namespace
 
-int EvalCommand::run() {
+int EvalCommand::run() { return dictionary_->parsed() ? run_dictionary() : run_loglik(); }
+
+namespace {
+
+// A path inside single quotes for the shell.
+std::string quoted(const std::string& s) {
+  std::string out = "'";
+  for (char c : s) out += c == '\'' ? std::string("'\\''") : std::string(1, c);
+  return out + "'";
+}
+
+// The plots of `eval dictionary` by scripts/plot_dictionary.py. Without matplotlib (the script
+// exits 2 after saying so in one sentence) or without /usr/bin/python3 the numbers stand alone.
+void plot_dictionary(const fs::path& out) {
+  const std::string cmd = "/usr/bin/python3 " + quoted(std::string(LSC_SCRIPTS_DIR) + "/plot_dictionary.py") + " " +
+                          quoted(out.string());
+  const int raw = std::system(cmd.c_str());
+  const int status = WIFEXITED(raw) ? WEXITSTATUS(raw) : -1;
+  if (status == 0 || status == 2) return;
+  if (status == 127) {
+    std::fprintf(stderr, "lsc: /usr/bin/python3 is missing, so no plots were drawn; the numbers are in %s.\n",
+                 out.string().c_str());
+    return;
+  }
+  throw Error("the numbers are in " + out.string() + " but plotting failed; run /usr/bin/python3 " +
+              std::string(LSC_SCRIPTS_DIR) + "/plot_dictionary.py " + out.string() + " to see why.");
+}
+
+}  // namespace
+
+int EvalCommand::run_dictionary() {
+  dictionary_config_.run = dictionary_run_;
+  dictionary_config_.out = dictionary_out_;
+  const run::DictionaryEvalResult r = run::evaluate_dictionary_run(dictionary_config_);
+  if (!no_plots_) plot_dictionary(r.out);
+  const DictionaryQuality& q = r.quality;
+  if (dictionary_json_) {
+    nlohmann::json summary = run::dictionary_quality_json(q, false);
+    summary["run"] = dictionary_run_;
+    summary["out"] = r.out.string();
+    std::printf("%s\n", summary.dump(2).c_str());
+    return 0;
+  }
+  const Index K = Index(q.elements.size());
+  std::printf("dictionary: %lld elements of %lldx%lld pixels (%s)\n", static_cast<long long>(K),
+              static_cast<long long>(q.patch_rows), static_cast<long long>(q.patch_cols), dictionary_run_.c_str());
+  if (q.split.bimodal)
+    std::printf("used: %lld/%lld; norms bimodal: yes, threshold %.4g (largest unused %.3g x the median used norm %.4g)\n",
+                static_cast<long long>(q.used), static_cast<long long>(K), q.split.threshold, q.unused_to_used_norm,
+                q.median_used_norm);
+  else
+    std::printf("used: %lld/%lld; norms bimodal: no (largest gap a factor %.3g), every element counts as used\n",
+                static_cast<long long>(q.used), static_cast<long long>(K), q.split.gap_ratio);
+  std::printf("Gabor-like (R^2 >= %.3g): %.1f%% of the used elements; median R^2 of the used %.3f\n", q.r2_threshold,
+              100 * q.gabor_fraction, q.median_used_r2);
+  std::printf("wrote %s and gabor_fits.csv%s\n", (r.out / "dictionary_quality.json").string().c_str(),
+              no_plots_ ? "" : " (plots: gabor_tiling.png, dictionary_norms.png)");
+  return 0;
+}
+
+int EvalCommand::run_loglik() {
   require(!data_.empty() || simulate_ > 0, "eval loglik needs data: pass --data X.npy, or --simulate N to check AIS on data drawn from the model.");
   std::string format;
   if (!out_.empty()) {

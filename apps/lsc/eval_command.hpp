@@ -1,22 +1,33 @@
 #pragma once
 // lsc eval loglik: the AIS log-likelihood of data under a trained model (include/lsc/eval/ais.hpp).
+// lsc eval dictionary: Gabor fits and the used/unused split of a run's dictionary
+// (include/lsc/run/evaluate_dictionary.hpp), with plots by scripts/plot_dictionary.py.
 #include <CLI/CLI.hpp>
 
 #include <cstdint>
 #include <string>
 
 #include "lsc/eval/ais.hpp"
+#include "lsc/run/evaluate_dictionary.hpp"
 
 namespace lsc::cli {
 
 class EvalCommand {
  public:
-  // Registers `eval` and its `loglik` subcommand on app.
+  // Registers `eval` and its `loglik` and `dictionary` subcommands on app.
   explicit EvalCommand(CLI::App& app);
   // Runs the parsed subcommand; returns the exit status. Throws lsc::Error for bad input.
   int run();
 
  private:
+  int run_loglik();
+  int run_dictionary();
+
+  CLI::App* dictionary_ = nullptr;
+  run::DictionaryEvalConfig dictionary_config_;
+  std::string dictionary_run_, dictionary_out_;
+  bool dictionary_json_ = false, no_plots_ = false;
+
   AisOptions options_;
   std::string model_dir_, data_, latents_, out_, schedule_ = "linear";
   Index patches_ = 10000, simulate_ = 0;

@@ -14,7 +14,7 @@ from .progress import ProgressBar, wants_bar
 from .runs import Run, save_run
 
 __all__ = ["train", "infer", "sample_posterior", "Posterior", "generate_bars", "load_patches",
-           "experiments", "run_experiment"]
+           "experiments", "run_experiment", "evaluate_dictionary"]
 
 
 def _set(options, **values):
@@ -262,3 +262,27 @@ def run_experiment(name, out, *, quick=False, threads=0, log=None, images=None, 
             print(line, file=sys.stderr)
     return _lsc.run_experiment(name, os.fspath(out), quick, threads, log,
                                None if images is None else os.fspath(images), dead_zone_jumps)
+
+
+# ---- lsc eval dictionary ------------------------------------------------------------------------
+def evaluate_dictionary(dictionary, patch_shape=None, r2_threshold=0.7, *, threads=0):
+    """`lsc eval dictionary`: how Gabor-like and how used a dictionary is (docs/evaluation.md).
+
+    dictionary: a run folder (path), an lsc.Run, an lsc.Model, a fitted estimator, or a (K, D)
+    array of elements (one per row, each a row-major patch; as learned, with no preprocessing
+    recipe). Run folders and Runs bring their recipe: the norms are those of the elements as
+    learned, the Gabors are fitted in pixel space (PCA elements mapped back). patch_shape:
+    (rows, cols) of an element, needed only when D is not a square and no recipe says.
+
+    Returns a dict: the summary numbers of dictionary_quality.json (K, used, used_fraction,
+    bimodal, norm_threshold, largest_gap_ratio, r2_threshold, gabor_fraction, median_used_r2,
+    median_used_norm, largest_unused_to_median_used_norm; None where undefined) and "elements",
+    a dict of (K,) arrays: used (bool), norm, r2, x0, y0, theta, frequency, phase, sigma_x,
+    sigma_y, amplitude. Writes no files (the CLI does).
+    """
+    if isinstance(dictionary, (np.ndarray, list, tuple)):
+        components, recipe = dictionary, None
+    else:
+        model, recipe = _model_of(dictionary)
+        components = model.components
+    return _lsc.dictionary_quality(components, recipe, patch_shape, r2_threshold, threads)

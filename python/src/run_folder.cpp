@@ -7,9 +7,12 @@
 #include "arrays.hpp"
 #include "bindings.hpp"
 #include "convert.hpp"
+#include "lsc/core/error.hpp"
+#include "lsc/core/parallel.hpp"
 #include "lsc/eval/kl_prior.hpp"
 #include "lsc/eval/recovery.hpp"
 #include "lsc/experiment/experiment.hpp"
+#include "lsc/run/evaluate_dictionary.hpp"
 #include "lsc/run/run_folder.hpp"
 
 namespace lsc::python {
@@ -68,6 +71,58 @@ void bind_run_folder(py::module_& m) {
       "prior"_a, "S"_a, "bins"_a = 25,
       "Coefficients against a nonnegative prior (app. B): bins [zero, bins on [1e-5, 6/λ], tail], the empirical and "
       "prior masses and the binned KL(prior ‖ empirical) in nats.");
+
+  m.def(
+      "dictionary_quality",
+      [](py::handle components, py::handle recipe, py::handle patch_shape, double r2_threshold, int threads) {
+        const Matrix A = dictionary_from(components, "dictionary");
+        const nlohmann::json r = json_from_py(recipe);
+        Index rows = 0, cols = 0;
+        if (!patch_shape.is_none()) {
+          const bool pair = py::isinstance<py::sequence>(patch_shape) && !py::isinstance<py::str>(patch_shape) &&
+                            py::len(patch_shape) == 2;
+          require(pair, "patch_shape must be a pair (rows, cols); got " + std::string(py::str(patch_shape)) + ".");
+          const py::sequence seq = py::reinterpret_borrow<py::sequence>(patch_shape);
+          rows = from_py<std::int64_t>(seq[0], "patch_shape");
+          cols = from_py<std::int64_t>(seq[1], "patch_shape");
+          require(rows > 0 && cols > 0, "patch_shape must hold two positive sizes; got (" + std::to_string(rows) + ", " +
+                                            std::to_string(cols) + ").");
+        }
+        DictionaryQualityOptions o;
+        o.r2_threshold = r2_threshold;
+        DictionaryQuality q;
+        {
+          py::gil_scoped_release release;
+          set_threads(threads);
+          q = run::dictionary_quality(A, r, o, rows, cols);
+        }
+        py::dict out = json_to_py(run::dictionary_quality_json(q, false));
+        const auto column = [&](auto field) {
+          py::array_t<double> a(static_cast<py::ssize_t>(q.elements.size()));
+          for (std::size_t k = 0; k < q.elements.size(); ++k) a.mutable_at(k) = field(q.elements[k]);
+          return a;
+        };
+        py::array_t<bool> used(static_cast<py::ssize_t>(q.elements.size()));
+        for (std::size_t k = 0; k < q.elements.size(); ++k) used.mutable_at(k) = q.elements[k].used;
+        py::dict elements;
+        elements["used"] = used;
+        elements["norm"] = column([](const ElementQuality& e) { return e.norm; });
+        elements["r2"] = column([](const ElementQuality& e) { return e.fit.r2; });
+        elements["x0"] = column([](const ElementQuality& e) { return e.fit.params.x0; });
+        elements["y0"] = column([](const ElementQuality& e) { return e.fit.params.y0; });
+        elements["theta"] = column([](const ElementQuality& e) { return e.fit.params.theta; });
+        elements["frequency"] = column([](const ElementQuality& e) { return e.fit.params.frequency; });
+        elements["phase"] = column([](const ElementQuality& e) { return e.fit.params.phase; });
+        elements["sigma_x"] = column([](const ElementQuality& e) { return e.fit.params.sigma_x; });
+        elements["sigma_y"] = column([](const ElementQuality& e) { return e.fit.params.sigma_y; });
+        elements["amplitude"] = column([](const ElementQuality& e) { return e.fit.params.amplitude; });
+        out["elements"] = elements;
+        return out;
+      },
+      "components"_a, "recipe"_a = py::none(), "patch_shape"_a = py::none(), "r2_threshold"_a = 0.7, "threads"_a = 0,
+      "Gabor fits and the used/unused split of a (K, D) dictionary as learned under a preprocessing recipe "
+      "(`lsc eval dictionary`): the summary of dictionary_quality.json with 'elements' a dict of (K,) arrays; "
+      "use lsc.evaluate_dictionary.");
 
   m.def("experiments", [] {
     std::vector<std::pair<std::string, std::string>> out;

@@ -22,4 +22,13 @@ void for_each_column(Index n, F&& f) {
   for (Index j = 0; j < n; ++j) f(j);
 }
 
+// For a few hundred iterations that each take long (a nonlinear fit per dictionary element):
+// always parallel, handed out one at a time. Each iteration must write only its own outputs,
+// so the result is the same for any thread count and order.
+template <class F>
+void for_each_task(Index n, F&& f) {
+#pragma omp parallel for schedule(dynamic, 1)
+  for (Index j = 0; j < n; ++j) f(j);
+}
+
 }  // namespace lsc
