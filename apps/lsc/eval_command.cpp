@@ -135,12 +135,14 @@ int EvalCommand::run_dictionary() {
   std::printf("dictionary: %lld elements of %lldx%lld pixels (%s)\n", static_cast<long long>(K),
               static_cast<long long>(q.patch_rows), static_cast<long long>(q.patch_cols), dictionary_run_.c_str());
   if (q.split.bimodal)
-    std::printf("used: %lld/%lld; norms bimodal: yes, threshold %.4g (largest unused %.3g x the median used norm %.4g)\n",
-                static_cast<long long>(q.used), static_cast<long long>(K), q.split.threshold, q.unused_to_used_norm,
-                q.median_used_norm);
+    std::printf("used: %lld/%lld; norms bimodal: yes, threshold %.4g (Ashman's D %.2f; median unused %.3g and "
+                "largest unused %.3g x the median used norm %.4g)\n",
+                static_cast<long long>(q.used), static_cast<long long>(K), q.split.threshold, q.split.ashman_d,
+                q.median_unused_to_used_norm, q.unused_to_used_norm, q.median_used_norm);
   else
-    std::printf("used: %lld/%lld; norms bimodal: no (largest gap a factor %.3g), every element counts as used\n",
-                static_cast<long long>(q.used), static_cast<long long>(K), q.split.gap_ratio);
+    std::printf("used: %lld/%lld; norms bimodal: no (two-mode fit: Ashman's D %.2f, modes a factor %.3g apart), "
+                "every element counts as used\n",
+                static_cast<long long>(q.used), static_cast<long long>(K), q.split.ashman_d, q.split.mode_ratio);
   std::printf("Gabor-like (R^2 >= %.3g): %.1f%% of the used elements; median R^2 of the used %.3f\n", q.r2_threshold,
               100 * q.gabor_fraction, q.median_used_r2);
   std::printf("wrote %s and gabor_fits.csv%s\n", (r.out / "dictionary_quality.json").string().c_str(),

@@ -4,6 +4,7 @@
 #include <csignal>
 #include <cstdio>
 #include <filesystem>
+#include <fstream>
 #include <iostream>
 #include <optional>
 #include <sstream>
@@ -156,12 +157,12 @@ void add_train(CLI::App& app, TrainArgs& a) {
   t->add_option("--tau-x", c.tau_x, "steps each batch is held (lsc, ssc)");
   t->add_option("--target-accept", c.target_accept, "MALA: adapt the step size toward this acceptance during each hold burn-in, never faster than 1/tau_u (default 0.574; 0: off)");
   t->add_flag("--dead-zone-jumps", c.dead_zone_jumps, "l0: exact Metropolis jumps u <-> u +- u0 across the dead zone, so inactive coefficients the data want activate without waiting for diffusion");
-  t->add_option("--hold-burn-in", c.hold_burn_in, "steps after each batch switch in which the chains re-equilibrate and nothing is learned (lsc; default tau_x/2)");
+  t->add_option("--hold-burn-in", c.hold_burn_in, "steps after each batch switch in which the chains re-equilibrate and nothing is learned (lsc; default 0 for euler, tau_x/2 for mala)");
   t->add_option("--tau-u0", c.tau_u0, "time constant of u0 (pi) learning");
   t->add_option("--tau-sigma", c.tau_sigma, "time constant of sigma learning");
   t->add_option("--tau-lambda", c.tau_lambda, "time constant of lambda learning");
   t->add_option("--inner-steps", c.inner_steps, "MAP iterations per batch (dsc, lca)");
-  t->add_option("--sampler", c.sampler, "lsc coefficient steps: mala (Metropolis-adjusted, no discretization bias; default) or euler (the paper's Euler-Maruyama)")
+  t->add_option("--sampler", c.sampler, "lsc coefficient steps: euler (the paper's Euler-Maruyama; default) or mala (Metropolis-adjusted, no discretization bias)")
       ->check(CLI::IsMember({"mala", "euler"}));
   t->add_option("--dtype", c.dtype, "lsc with --sampler euler on the fused engine in float32 or float64 (default: the double-precision core, which also has MALA and pi/sigma/lambda learning)")
       ->check(CLI::IsMember({"float32", "float64"}));
@@ -183,6 +184,7 @@ void add_train(CLI::App& app, TrainArgs& a) {
   t->add_option("--checkpoint-every", c.checkpoint_every, "write RUN_DIR/checkpoint.bin every N steps and at the end");
   t->add_flag("--resume", a.resume, "continue bit-exactly from RUN_DIR/checkpoint.bin (same options; --steps may grow)");
   t->add_option("--init-dictionary", a.init_dictionary, "start from this dictionary, shape (K, D)");
+  t->add_option("--init-scale", c.init_scale, "lsc: random start with columns of norm init-scale x the data's RMS per feature (default 0.1)");
   t->add_flag("--quiet", a.quiet, "no progress bar");
   t->add_option("--out", a.out, "run folder to write")->required();
 }
@@ -210,6 +212,11 @@ int run_train(TrainArgs& a) {
     source = std::move(bars);
   } else {
     source = std::make_unique<ArraySource>(io::read_npy_rows(a.data), c.seed);
+    // Patches from `lsc patches` carry their recipe beside them (X.npy.json): the run is then an
+    // image run, drawn in pixels and evaluated for Gabor-like elements.
+    const fs::path sidecar = a.data + ".json";
+    if (std::ifstream in(sidecar); in) preprocessing = nlohmann::json::parse(in, nullptr, false);
+    if (preprocessing.is_discarded() || !preprocessing.contains("patch")) preprocessing = nullptr;
   }
   if (!a.init_dictionary.empty()) c.initial_dictionary = io::read_npy_rows(a.init_dictionary);
   // Fail on a bad configuration before any work or output.
@@ -249,7 +256,7 @@ int run_train(TrainArgs& a) {
               result.elapsed_s);
   std::printf("final: pi %.4f, lambda %.4f, sigma %.4f, mean |A_k| %.4f, reconstruction error %.4f, active %.4f\n",
               m.prior.pi, m.prior.lambda, m.sigma, last.mean_norm, last.reconstruction_error, last.active_fraction);
-  const nlohmann::json summary = run::run_summary(result, truth ? &*truth : nullptr);
+  const nlohmann::json summary = run::run_summary(result, truth ? &*truth : nullptr, preprocessing);
   if (c.method == "svae") std::printf("ELBO (mean over the last metrics window, nats per data point) %.4f\n", last.elbo);
   if (c.sampler == "mala")
     std::printf("MALA acceptance %.3f, final tau_u %.1f%s\n", result.acceptance, last.tau_u,

@@ -34,7 +34,7 @@ class Run:
         self.preprocessing = preprocessing
         self.path = None if path is None else os.fspath(path)
         self.stopped_early = result.stopped_early if stopped_early is None else stopped_early
-        self.summary = summary if summary is not None else _summary(result, truth)
+        self.summary = summary if summary is not None else _summary(result, truth, preprocessing)
 
     # The model ------------------------------------------------------------------------------
     @property
@@ -111,9 +111,9 @@ class Run:
                 f"sigma={self.sigma:.4g}, steps={self.summary.get('steps')}{where})")
 
 
-def _summary(result, truth=None):
+def _summary(result, truth=None, preprocessing=None):
     """summary.json as `lsc train` writes it (the core's run_summary)."""
-    return _lsc.run_summary(result, truth)
+    return _lsc.run_summary(result, truth, preprocessing)
 
 
 def _write_atomic(path, text):
@@ -171,7 +171,7 @@ def _config_from_model_json(j):
                "pi": initial.get("pi"), "lam": initial.get("lambda"), "sigma": initial.get("sigma")}
     for key in ("learn_pi", "learn_sigma", "learn_lambda", "steps", "batch", "tau_u", "tau_A", "tau_x",
                 "hold_burn_in", "tau_u0", "tau_sigma", "tau_lambda", "inner_steps", "sampler",
-                "target_accept", "dead_zone_jumps", "temperature", "normalize", "seed"):
+                "target_accept", "dead_zone_jumps", "temperature", "normalize", "init_scale", "seed"):
         if key in c:
             options[key] = c[key]
     return _lsc.TrainConfig(**{k: v for k, v in options.items() if v is not None})

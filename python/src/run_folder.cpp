@@ -29,13 +29,15 @@ void bind_run_folder(py::module_& m) {
       "Writes dictionary.npy, model.json, metrics.csv and dictionary.png, each atomically.");
   m.def(
       "run_summary",
-      [](const run::TrainResult& result, py::handle truth) {
-        if (truth.is_none()) return json_to_py(run::run_summary(result));
+      [](const run::TrainResult& result, py::handle truth, py::handle preprocessing) {
+        const nlohmann::json recipe = json_from_py(preprocessing);
+        if (truth.is_none()) return json_to_py(run::run_summary(result, nullptr, recipe));
         const Matrix A = dictionary_from(truth, "truth");
-        return json_to_py(run::run_summary(result, &A));
+        return json_to_py(run::run_summary(result, &A, recipe));
       },
-      "result"_a, "truth"_a = py::none(),
-      "summary.json of a run as `lsc train` writes it; with the true dictionary (K, D), the recovery.");
+      "result"_a, "truth"_a = py::none(), "preprocessing"_a = py::none(),
+      "summary.json of a run as `lsc train` writes it; with the true dictionary (K, D), the recovery; "
+      "with an image recipe, the dictionary's quality (Gabor fits, used elements).");
   m.def(
       "load_model", [](py::handle dir) { return run::load_model(from_py<std::string>(dir, "path")); }, "path"_a,
       "The model of a run folder; raises LscError naming the file if anything is missing or malformed.");

@@ -167,12 +167,12 @@ void bind_train(py::module_& m) {
       .add("tau_u", &TrainConfig::tau_u, "coefficient time constant, ε = 1/τ_u (0: from the initial stiffness)")
       .add("tau_A", &TrainConfig::tau_A, "dictionary time constant, on batch means (0: per method)")
       .add("tau_x", &TrainConfig::tau_x, "steps each batch is held (lsc, ssc; 0: per method)")
-      .add("hold_burn_in", &TrainConfig::hold_burn_in, "steps per hold without learning (lsc; None: τ_X/2)")
+      .add("hold_burn_in", &TrainConfig::hold_burn_in, "steps per hold without learning (lsc; None: 0 for euler, τ_X/2 for mala)")
       .add("tau_u0", &TrainConfig::tau_u0, "time constant of π learning (0: default)")
       .add("tau_sigma", &TrainConfig::tau_sigma, "time constant of σ learning (0: default)")
       .add("tau_lambda", &TrainConfig::tau_lambda, "time constant of λ learning (0: default)")
       .add("inner_steps", &TrainConfig::inner_steps, "MAP iterations per batch (dsc, lca; 0: default)")
-      .add("sampler", &TrainConfig::sampler, "lsc coefficient steps: mala or euler ('': mala)")
+      .add("sampler", &TrainConfig::sampler, "lsc coefficient steps: euler or mala ('': euler)")
       .add("dtype", &TrainConfig::dtype, "lsc with sampler euler on the fused engine: float32 or float64 ('': the double-precision core)")
       .add("backend", &TrainConfig::backend, "the fused engine's device: cpu or cuda ('': the core)")
       .add("target_accept", &TrainConfig::target_accept,
@@ -192,7 +192,8 @@ void bind_train(py::module_& m) {
             else
               c.initial_dictionary = dictionary_from(v, "initial_dictionary");
           },
-          "starting dictionary, (K, D) (None: random Gaussian columns from the seed)")
+          "starting dictionary, (K, D) (None: random directions from the seed, see init_scale)")
+      .add("init_scale", &TrainConfig::init_scale, "lsc: random start with columns of norm init_scale × the data's RMS per feature (0: 0.1)")
       .add("seed", &TrainConfig::seed, "random seed")
       .add("metrics_every", &TrainConfig::metrics_every, "steps per metrics row (0: about 200 rows)")
       .add("checkpoint_every", &TrainConfig::checkpoint_every, "steps per checkpoint (0: none)")

@@ -1,5 +1,7 @@
 #include "lsc/data/batch_source.hpp"
 
+#include <cmath>
+
 #include "lsc/core/error.hpp"
 #include "lsc/core/rng.hpp"
 
@@ -23,6 +25,13 @@ void ArraySource::batch(std::uint64_t index, Index n, Matrix& X) const {
     const std::uint32_t w = rng.words(Purpose::batch, index, static_cast<std::uint64_t>(j), 0)[0];
     X.col(j) = data_.col(static_cast<Index>(w % total));
   }
+}
+
+Real feature_scale(const BatchSource& source, Index n) {
+  Matrix X;
+  source.batch(0, n, X);
+  const Vector mean = X.rowwise().mean();
+  return std::sqrt((X.colwise() - mean).squaredNorm() / Real(X.size()));
 }
 
 }  // namespace lsc

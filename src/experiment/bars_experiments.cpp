@@ -36,10 +36,14 @@ Model bars_model(const Matrix& A, PriorKind kind, Real lambda, Real pi = 1.0) {
 
 Prior data_prior(Real pi) { return Prior::make(PriorKind::l0, kLambda, pi); }
 
+// The bars figures that measure how exact the samples are (π, coefficient histograms, KL to the
+// prior, norms learned with π) run MALA, which has no discretization bias; Euler-Maruyama, the
+// default, shrinks the bars' norms by about 10 % (docs/parameters.md).
 run::TrainConfig lsc_config(const Options& o, std::uint64_t seed) {
   run::TrainConfig c;
   c.method = "lsc";
   c.prior = PriorKind::l0;
+  c.sampler = "mala";
   c.seed = seed;
   c.threads = o.threads;
   if (o.quick) c.steps = 30000;
@@ -215,33 +219,33 @@ struct OvercompleteRun {
   Csv pi{"step,pi"};
 };
 
-OvercompleteRun overcomplete(const Options& o, bool learn_pi, std::uint64_t seed) {
+OvercompleteRun overcomplete(const Options& o, run::TrainConfig c, const BarsSource& data) {
   OvercompleteRun out;
-  run::TrainConfig c = lsc_config(o, seed);
-  c.K = 32;
-  c.learn_pi = learn_pi;
-  c.steps = o.quick ? 60000 : 600000;
-  c.tau_A = 1000;
-  const BarsSource data = bars(0.3, seed);
   run::TrainCallbacks cb;
   cb.on_model = [&](const run::MetricsRow& row, const Model& m, const Matrix&) {
     out.norms.record(row, m);
     out.pi.row(row.step, row.pi);
   };
+  cb.on_metrics = progress_of(o);
   out.result = run::train(c, data, cb);
   return out;
 }
 
-json fig6(const Options& o) {
-  say(o, "fig6: L0-LSC with K = 32, pi fixed at 0.3, no normalization");
-  OvercompleteRun r = overcomplete(o, false, 70);
-  const Matrix& A = r.result.model.A;
-  const BarsSource data = bars(0.3, 70);
+OvercompleteRun overcomplete(const Options& o, bool learn_pi, std::uint64_t seed) {
+  run::TrainConfig c = lsc_config(o, seed);
+  c.K = 32;
+  c.learn_pi = learn_pi;
+  c.steps = o.quick ? 60000 : 600000;
+  c.tau_A = 1000;
+  return overcomplete(o, c, bars(0.3, seed));
+}
+
+// Which of K = 32 elements carry a bar: significant norm (≥ 0.6 of the truth) and |cos| ≥ 0.95.
+json dictionary_size(const Matrix& A, const BarsSource& data) {
   const Real true_norm = data.dictionary().col(0).norm();
-  // A bar is matched when an element of significant norm (≥ 0.8 of the truth) has |cos| ≥ 0.95.
   Matrix strong(A.rows(), 0);
   for (Index k = 0; k < A.cols(); ++k)
-    if (A.col(k).norm() >= 0.8 * true_norm) {
+    if (A.col(k).norm() >= 0.6 * true_norm) {
       strong.conservativeResize(Eigen::NoChange, strong.cols() + 1);
       strong.col(strong.cols() - 1) = A.col(k);
     }
@@ -249,15 +253,57 @@ json fig6(const Options& o) {
   for (Real c : best_abs_cosine(data.dictionary(), strong)) matched += c >= 0.95;
   const std::vector<Real> norms = sorted_norms(A);
   const auto count_if = [&](auto pred) { return std::count_if(norms.begin(), norms.end(), pred); };
-  r.norms.csv.save(o.out / "fig6_norms.csv");
-  run::save_mosaic(o.out / "fig6_mosaic.png", A, true);
   return {{"norms_final", norms},
           {"true_norm", true_norm},
           {"matched", matched},
-          {"strong_elements", count_if([&](Real n) { return n >= 0.8 * true_norm; })},
-          {"vanished_elements", count_if([&](Real n) { return n < 0.1 * true_norm; })},
-          {"steps", r.result.config.steps},
-          {"elapsed_s", r.result.elapsed_s}};
+          {"strong_elements", count_if([&](Real n) { return n >= 0.6 * true_norm; })},
+          {"vanished_elements", count_if([&](Real n) { return n <= 0.1 * true_norm; })}};
+}
+
+// Fig. 6 at the authors' settings (their bars script at the commit of their no_norm figure):
+// data π 0.2 but model π 0.4, batch 512, σ 0.5, Euler-Maruyama at τ_u 20, τ_X 400, learning at
+// every step, τ_A 8000, 400 000 steps. With the model's π twice the data's, one element per bar
+// explains the data at norm √(π_data/π_model) ≈ 0.71 of the bar's, and a second copy of a bar
+// has nothing left to explain: the surplus fades. Beside it the equal-π run (data and model
+// π = 0.3, MALA), where a split dictionary and a duplicated one differ only in higher-order
+// statistics.
+json fig6(const Options& o) {
+  say(o, "fig6: L0-LSC with K = 32 at the authors' settings (model pi 0.4, data pi 0.2), no normalization");
+  run::TrainConfig c;
+  c.method = "lsc";
+  c.prior = PriorKind::l0;
+  c.K = 32;
+  c.pi = 0.4;
+  c.sigma = 0.5;
+  c.batch = 512;
+  c.sampler = "euler";
+  c.tau_u = 20;
+  c.tau_x = 400;
+  c.hold_burn_in = 0;
+  c.tau_A = o.quick ? 2000 : 8000;
+  c.steps = o.quick ? 60000 : 400000;
+  c.dtype = "float32";  // the fused engine: π is fixed
+  c.seed = 70;
+  c.threads = o.threads;
+  const BarsSource data = bars(0.2, 70);
+  OvercompleteRun authors = overcomplete(o, c, data);
+  json out = dictionary_size(authors.result.model.A, data);
+  out["pi_model"] = c.pi;
+  out["pi_data"] = 0.2;
+  out["steps"] = authors.result.config.steps;
+  out["elapsed_s"] = authors.result.elapsed_s;
+  authors.norms.csv.save(o.out / "fig6_norms.csv");
+  run::save_mosaic(o.out / "fig6_mosaic.png", authors.result.model.A, true);
+
+  say(o, "fig6: the same with model pi = data pi = 0.3 (MALA)");
+  OvercompleteRun equal = overcomplete(o, false, 70);
+  json eq = dictionary_size(equal.result.model.A, bars(0.3, 70));
+  eq["steps"] = equal.result.config.steps;
+  eq["elapsed_s"] = equal.result.elapsed_s;
+  equal.norms.csv.save(o.out / "fig6_equal_pi_norms.csv");
+  run::save_mosaic(o.out / "fig6_equal_pi_mosaic.png", equal.result.model.A, true);
+  out["equal_pi"] = eq;
+  return out;
 }
 
 json fig7(const Options& o) {

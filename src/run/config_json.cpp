@@ -26,6 +26,7 @@ json config_json(const TrainConfig& c) {
               {"dead_zone_jumps", c.dead_zone_jumps},
               {"temperature", c.temperature},
               {"normalize", c.normalize.value_or(false)},
+              {"init_scale", c.init_scale},
               {"seed", c.seed}};
   // Only svae has a learning rate; the other methods' configurations stay as they were.
   if (c.method == "svae") j["lr"] = c.lr;

@@ -55,12 +55,14 @@ json dictionary_quality_json(const DictionaryQuality& q, bool per_element) {
             {"used_fraction", q.used_fraction},
             {"bimodal", q.split.bimodal},
             {"norm_threshold", q.split.threshold},
-            {"largest_gap_ratio", number(q.split.gap_ratio)},
+            {"ashman_d", number(q.split.ashman_d)},
+            {"mode_ratio", number(q.split.mode_ratio)},
             {"r2_threshold", q.r2_threshold},
             {"gabor_fraction", q.gabor_fraction},
             {"median_used_r2", number(q.median_used_r2)},
             {"median_used_norm", number(q.median_used_norm)},
-            {"largest_unused_to_median_used_norm", number(q.unused_to_used_norm)}};
+            {"largest_unused_to_median_used_norm", number(q.unused_to_used_norm)},
+            {"median_unused_to_median_used_norm", number(q.median_unused_to_used_norm)}};
   if (!per_element) return j;
   json el = json::array();
   for (Index k = 0; k < K; ++k) {

@@ -1,4 +1,5 @@
 #include "lsc/run/run_folder.hpp"
+#include "lsc/run/evaluate_dictionary.hpp"
 
 #include <algorithm>
 #include <cmath>
@@ -88,7 +89,7 @@ void save_run(const fs::path& dir, const TrainResult& result, const RunInfo& inf
   if (result.svae) save_encoder(dir / "encoder", *result.svae);
 }
 
-nlohmann::json run_summary(const TrainResult& result, const Matrix* truth) {
+nlohmann::json run_summary(const TrainResult& result, const Matrix* truth, const nlohmann::json& preprocessing) {
   const Model& m = result.model;
   const MetricsRow last = result.metrics.empty() ? MetricsRow{} : result.metrics.back();
   json summary = {{"method", result.config.method}, {"prior", m.prior.name()}, {"pi", m.prior.pi},
@@ -100,6 +101,8 @@ nlohmann::json run_summary(const TrainResult& result, const Matrix* truth) {
     summary["bars_recovered"] = std::count_if(best.begin(), best.end(), [](Real b) { return b >= 0.95; });
     summary["bars_best_abs_cosine"] = best;
   }
+  if (preprocessing.is_object())
+    summary["dictionary_quality"] = dictionary_quality_json(dictionary_quality(m.A, preprocessing), false);
   return summary;
 }
 

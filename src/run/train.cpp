@@ -124,7 +124,10 @@ TrainConfig resolve_defaults(TrainConfig c, Index D) {
     require(!c.learn_pi && !c.learn_sigma && !c.learn_lambda && !c.dead_zone_jumps,
             "--dtype and --backend learn the dictionary only; drop --learn-pi/--learn-sigma/--learn-lambda/--dead-zone-jumps or drop --dtype/--backend.");
   }
-  if (c.sampler.empty()) c.sampler = sampling ? (engine ? "euler" : "mala") : "none";
+  // Euler-Maruyama at τ_u = 20 is the default: on natural images MALA's rejections slow the chains
+  // as much as doubling τ_u, and the dictionary then stays noise-like (docs/results.md, the cause
+  // table); MALA, exact at any step size, is the choice when the learned norms must be unbiased.
+  if (c.sampler.empty()) c.sampler = sampling ? "euler" : "none";
   require(!sampling || c.sampler == "mala" || c.sampler == "euler",
           "unknown sampler '" + c.sampler + "'; choose mala or euler.");
   require(sampling || c.sampler == "none", "--sampler applies to --method lsc only.");
@@ -141,7 +144,15 @@ TrainConfig resolve_defaults(TrainConfig c, Index D) {
   set_default<Index>(c.batch, 200);
   set_default<Real>(c.tau_A, sampling ? 3000 : (c.method == "ssc" ? 500 : 20));  // unused by svae
   set_default<std::uint64_t>(c.tau_x, sampling ? 400 : 200);
-  if (!c.hold_burn_in) c.hold_burn_in = sampling ? c.tau_x / 2 : 0;
+  // The chains re-equilibrate after a batch switch within tens of steps at τ_u = 20 (docs/
+  // parameters.md), so Euler learns at every step as the paper does; MALA keeps half of each
+  // hold to adapt its step size in.
+  if (!c.hold_burn_in) c.hold_burn_in = sampling && c.sampler == "mala" ? c.tau_x / 2 : 0;
+  require(sampling || c.init_scale == 0, "--init-scale sets the random start of lsc; the " + c.method +
+                                             " dictionary starts at unit norm, so drop --init-scale.");
+  if (sampling) set_default<Real>(c.init_scale, 0.1);
+  require(std::isfinite(c.init_scale) && c.init_scale >= 0,
+          "--init-scale must be a positive number; pass e.g. --init-scale 0.1.");
   set_default<Real>(c.tau_u0, 3000);
   set_default<Real>(c.tau_sigma, 3000);
   set_default<Real>(c.tau_lambda, 3000);
@@ -170,10 +181,11 @@ TrainResult train(const TrainConfig& config, const BatchSource& data, const Trai
     model.A = *c.initial_dictionary;
   } else {
     model.A = random_dictionary(data.dim(), c.K, c.seed);
-    if (*c.normalize) normalize_columns(model.A);
+    if (*c.normalize || c.init_scale > 0) normalize_columns(model.A);
+    if (c.init_scale > 0) model.A *= c.init_scale * feature_scale(data);
   }
-  // τ_u defaults to the paper's 20 steps, slower where the initial dictionary is stiffer, so that
-  // ε·max eig(AᵀA)/σ² ≤ 0.5 at the start (K = 256 on whitened patches needs about 200).
+  // τ_u defaults to the paper's 20 steps, slower only where a given initial dictionary is stiffer,
+  // so that ε·max eig(AᵀA)/σ² ≤ 0.5 at the start (the small random start never is).
   if (c.tau_u == 0 && c.method != "svae") c.tau_u = std::max(20.0, 2.0 * lipschitz_constant(model));
   std::unique_ptr<Learner> learner = make_learner(c, std::move(model), data);
 

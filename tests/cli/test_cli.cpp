@@ -50,14 +50,21 @@ TEST_P(BarsRecovery, RecoversAllSixteenBarsAtDefaults) {
 
 INSTANTIATE_TEST_SUITE_P(Methods, BarsRecovery, ::testing::Values("dsc", "lca", "ssc", "lsc"));
 
-// Fig. 4b: L0-LSC learns π, started away from the truth.
+// Fig. 4b: L0-LSC learns π, started away from the truth. With MALA, which has no
+// discretization bias, π and the bars' unit norm are those of the data; the default Euler steps
+// at τ_u = 20 shrink both (measured: π 0.275, mean norm 0.90; docs/parameters.md), and the test
+// holds that bias to what was measured so that a larger one fails.
 TEST_F(Cli, L0LscLearnsPiFromHalf) {
-  const fs::path run = dir_ / "run";
-  const CliResult r = lsc("train --data bars --quiet --method lsc --prior l0 --learn-pi --pi 0.5 --out " + run.string());
-  ASSERT_EQ(r.status, 0) << r.err;
-  const nlohmann::json s = summary(run);
-  EXPECT_NEAR(s["pi"].get<double>(), 0.3, 0.03) << s.dump();
-  EXPECT_EQ(s["bars_recovered"].get<int>(), 16) << s.dump();
+  for (const char* sampler : {"mala", "euler"}) {
+    const fs::path run = dir_ / sampler;
+    const CliResult r = lsc("train --data bars --quiet --method lsc --prior l0 --learn-pi --pi 0.5 --sampler " +
+                            std::string(sampler) + " --out " + run.string());
+    ASSERT_EQ(r.status, 0) << r.err;
+    const nlohmann::json s = summary(run);
+    const bool exact = std::string(sampler) == "mala";
+    EXPECT_NEAR(s["pi"].get<double>(), exact ? 0.3 : 0.275, 0.02) << sampler << s.dump();
+    EXPECT_EQ(s["bars_recovered"].get<int>(), 16) << s.dump();
+  }
 }
 
 // The reproducibility promise: same seed, same bytes, whatever the thread count.

@@ -70,13 +70,21 @@ TEST_F(Experiment, Fig10OnlyL0LscGoesToZero) {
   EXPECT_LT(3 * kl["lsc"].get<double>(), kl["lca"].get<double>());
 }
 
-TEST_F(Experiment, Fig6KeepsTheBarsWithoutNormalization) {
-  // The quick run is too short for the surplus elements to vanish (docs/results.md: even the
-  // full run leaves them at 0.3-0.6 of the bars' norm); it checks the bars themselves.
-  const nlohmann::json s = run("fig6", {"fig6_norms.png", "fig6_mosaic.png"});
-  EXPECT_EQ(s["norms_final"].size(), 32u);
-  EXPECT_GE(s["matched"].get<int>(), 12);
-  EXPECT_LT(s["norms_final"].back().get<double>(), 0.8 * s["true_norm"].get<double>());
+TEST_F(Experiment, Fig6SurplusElementsFadeWhenTheModelsPiExceedsTheDatas) {
+  // The authors' settings (model π 0.4, data π 0.2): one element per bar at about
+  // √(0.2/0.4) ≈ 0.71 of the bar's norm, the surplus fading. The quick run (60 000 steps,
+  // τ_A 2000) measured 16 bars matched at 0.62-0.68 and the other 16 at 0.11-0.17 (a gap of a
+  // factor 3.7); a dictionary that kept duplicates would have no gap. The full run: docs/results.md.
+  const nlohmann::json s = run("fig6", {"fig6_norms.png", "fig6_mosaic.png", "fig6_equal_pi_mosaic.png"});
+  const std::vector<double> norms = s["norms_final"];
+  ASSERT_EQ(norms.size(), 32u);
+  EXPECT_EQ(s["matched"].get<int>(), 16);
+  EXPECT_EQ(s["strong_elements"].get<int>(), 16);
+  EXPECT_LT(norms[16], 0.4 * norms[15]);
+  // Model π = data π (MALA): the bars are found, the surplus neither vanishes nor takes over.
+  const nlohmann::json& eq = s["equal_pi"];
+  EXPECT_GE(eq["matched"].get<int>(), 12);
+  EXPECT_LT(eq["norms_final"].back().get<double>(), 0.8 * eq["true_norm"].get<double>());
 }
 
 TEST_F(Experiment, Fig7DuplicatesBarsAndHalvesPi) {
@@ -89,21 +97,23 @@ TEST_F(Experiment, Fig7DuplicatesBarsAndHalvesPi) {
 // without those images they are skipped, and the missing data is a one-sentence error.
 bool have_images() { return fs::exists(fs::path(LSC_SOURCE_DIR) / "../shared/data/bsds300/images/train"); }
 
-TEST_F(Experiment, Fig8NormsSpreadAndElementsTakeShape) {
-  // The paper's target (the surplus half of the elements vanishes) is not reproduced even by the
-  // full run (docs/results.md); the quick run checks that the dictionary learns at all: the
-  // norms leave their start (about 1) and spread, and the elements are more oriented than the
-  // random start. Measured: mean norm 0.50, largest/smallest 2.4, orientation 0.24 vs 0.15.
+TEST_F(Experiment, Fig8ElementsBecomeGaborLike) {
+  // The quick runs are too short for the norms to split (the full run: docs/results.md); they
+  // check that the elements take the shape of natural-image features. Margin over noise: white
+  // noise elements fitted by the same Gabor fit reach R² ≥ 0.7 in none of 200 cases
+  // (tests/eval/test_gabor_fit.cpp), so at a rate p ≤ 1/200 a noise dictionary of 256 expects
+  // ≤ 1.3 Gabor-like elements, and 13 or more (5 %) has Poisson probability < 1e-9. Measured:
+  // 22 (authors' settings, 60 000 steps) and 62 (defaults, 40 000 steps).
   if (!have_images()) GTEST_SKIP() << "../shared/data/bsds300 is not beside the repository";
-  const nlohmann::json s = run("fig8", {"fig8_norms.png", "fig8_mosaic.png"});
-  const std::vector<double> norms = s["norms_final"];
-  ASSERT_EQ(norms.size(), 256u);
-  double mean = 0;
-  for (double n : norms) mean += n / 256;
-  EXPECT_LT(mean, 0.8);
+  const nlohmann::json s = run("fig8", {"fig8_norms.png", "fig8_mosaic.png", "fig8_defaults_mosaic.png"});
+  ASSERT_EQ(s["norms_final"].size(), 256u);
+  EXPECT_GE(s["gabor_fraction"].get<double>(), 0.05);
+  EXPECT_GE(s["defaults"]["gabor_fraction"].get<double>(), 0.05);
+  EXPECT_TRUE(fs::exists(dir_ / "run_defaults" / "gabor_fits.csv"));
+  // The small start grows: the norms leave 0.1 and spread.
+  const std::vector<double> norms = s["defaults"]["norms_final"];
+  EXPECT_GT(norms.front(), 3 * 0.1);
   EXPECT_GT(norms.front(), 1.5 * norms.back());
-  EXPECT_GT(s["shape_used"]["orientation_median"].get<double>(),
-            s["shape_random"]["orientation_median"].get<double>() + 0.05);
 }
 
 TEST_F(Experiment, Fig9PiFallsAsOneOverOvercompleteness) {
@@ -113,11 +123,14 @@ TEST_F(Experiment, Fig9PiFallsAsOneOverOvercompleteness) {
   ASSERT_EQ(pi.size(), 4u);
   for (std::size_t i = 1; i < pi.size(); ++i) EXPECT_LT(pi[i], pi[i - 1]) << "overcompleteness " << i + 1;
   // π ∝ 1/Ω is a slope of −1 in log-log; a constant π (no effect) would be 0. The quick run
-  // measured −0.83.
-  EXPECT_LT(s["log_log_slope"].get<double>(), -0.6);
+  // (the paper's dynamics: Euler at τ_u 20, learning every step) measured −0.96.
+  EXPECT_LT(s["log_log_slope"].get<double>(), -0.7);
   EXPECT_GT(s["log_log_slope"].get<double>(), -1.3);
-  // π·K nearly constant: within a factor 1.5 across a fourfold change of K (measured: 1.25).
-  EXPECT_LT(*std::max_element(piK.begin(), piK.end()), 1.5 * *std::min_element(piK.begin(), piK.end()));
+  // π·K nearly constant: within ±20 % of its mean across a fourfold change of K (the issue's
+  // target; measured 11.3-12.7, ±6 %).
+  double mean = 0;
+  for (double v : piK) mean += v / double(piK.size());
+  for (double v : piK) EXPECT_NEAR(v, mean, 0.2 * mean);
 }
 
 TEST_F(Experiment, Table1ScoresEveryMethodOnOneScale) {

@@ -15,6 +15,10 @@ class BatchSource {
   virtual void batch(std::uint64_t index, Index n, Matrix& X) const = 0;
 };
 
+// The data's scale: √(mean over features of their variance), from `n` points of batch 0 (a
+// fixed sample, so a run's start depends only on its seed).
+Real feature_scale(const BatchSource& source, Index n = 4096);
+
 // Batches drawn uniformly with replacement from the columns of a fixed data matrix.
 class ArraySource final : public BatchSource {
  public:

@@ -16,25 +16,28 @@ struct DictionaryQualityOptions {
   GaborFitOptions fit;
 };
 
-// The used/unused split of a set of norms, at the largest gap between consecutive sorted
-// log-norms. It is a real gap (bimodal) only when all of these hold:
-//   (1) the norms across it differ by a factor ≥ 2 (kMinGapRatio): every unused element is
-//       below half the smallest used one;
-//   (2) it is ≥ 10 (kMinGapSpacings) times the median gap between consecutive log-norms: for a
-//       smooth unimodal spread the largest of K−1 spacings is only about log2(K) times their
-//       median (≈ 8 for K = 256, exponential spacings), so 10 is not reached by chance;
-//   (3) it is ≥ 3 (kMinGapSpread) standard deviations of the used (upper) group's log-norms:
-//       the used elements form a cluster, and the faded ones lie well outside it (a lone low
-//       outlier in the tail of a wide unimodal spread does not);
-//   and the upper group has at least two elements. Otherwise every element counts as used.
+// The used/unused split of a set of norms. A two-component Gaussian mixture is fitted to the
+// log-norms by EM (deterministic starts: the largest gap and the median); the norms are called
+// bimodal when the two components are clearly separated and far apart:
+//   (1) Ashman's D = |μ_hi − μ_lo| √2 / √(s_hi² + s_lo²) ≥ 2 (kMinAshmanD): below 2 a mixture of
+//       two Gaussians has no clean separation (Ashman, Bird & Zepf 1994), and the best
+//       two-component fit of a single Gaussian stays below it;
+//   (2) the components' typical norms e^μ differ by a factor ≥ 2 (kMinModeRatio): the faded
+//       elements are at most half as large as the used ones;
+//   (3) the upper (used) component holds at least two elements.
+// The threshold is where the two weighted component densities cross between the means; elements
+// above it are used. Otherwise every element counts as used. A mixture, not the largest gap
+// between neighbours: in a dictionary still fading (Fig. 8 at 1.2 M steps) a few elements lie
+// between the modes and fill every single gap, although the two modes are plain.
 struct NormSplit {
-  static constexpr Real kMinGapRatio = 2.0, kMinGapSpacings = 10.0, kMinGapSpread = 3.0;
+  static constexpr Real kMinAshmanD = 2.0, kMinModeRatio = 2.0;
 
   bool bimodal = false;
-  Real threshold = 0;      // geometric middle of the gap when bimodal (used: norm > threshold), else 0
-  Real gap_ratio = 1;      // the largest gap's ratio of norms (upper / lower), bimodal or not
-  Real lower = 0, upper = 0;  // the norms on either side of the largest gap (0 when K < 2)
-  std::vector<bool> used;  // per element
+  Real threshold = 0;       // where the components' weighted densities cross (bimodal), else 0
+  Real ashman_d = 0;        // of the fitted mixture, bimodal or not
+  Real mode_ratio = 1;      // e^(μ_hi − μ_lo): the typical used norm over the typical faded one
+  Real weight_upper = 1;    // the mixture weight of the upper component
+  std::vector<bool> used;   // per element
 };
 
 NormSplit split_norms(const Vector& norms);
@@ -56,6 +59,7 @@ struct DictionaryQuality {
   Real median_used_r2 = 0;
   Real median_used_norm = 0;
   Real unused_to_used_norm = 0;  // largest unused norm / median used norm; NaN when none is unused
+  Real median_unused_to_used_norm = 0;  // median unused norm / median used norm; NaN likewise
 };
 
 // A_model: the dictionary as learned (D×K; its column norms decide used/unused). A_pixels: the

@@ -27,8 +27,11 @@ void save_run(const std::filesystem::path& dir, const TrainResult& result, const
 
 // summary.json of a run: the final parameters, steps, time, MALA acceptance and adapted τ_u, the
 // ELBO (svae), and with the true dictionary (bars) how many elements were recovered
-// (best |cosine| ≥ 0.95). The one definition the CLI and the Python bindings both write.
-nlohmann::json run_summary(const TrainResult& result, const Matrix* truth = nullptr);
+// (best |cosine| ≥ 0.95), and for image runs (a preprocessing recipe) the dictionary's quality
+// (Gabor fits and the used/unused split, evaluate_dictionary.hpp). The one definition the CLI and
+// the Python bindings both write.
+nlohmann::json run_summary(const TrainResult& result, const Matrix* truth = nullptr,
+                           const nlohmann::json& preprocessing = nullptr);
 
 // The model of a run folder; throws Error naming the file if anything is missing or malformed.
 Model load_model(const std::filesystem::path& dir);

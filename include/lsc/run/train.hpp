@@ -33,10 +33,10 @@ struct TrainConfig {
   Real tau_u = 0;              // coefficient time constant: ε = 1/τ_u (LSC, SSC); 0: from the stiffness, see train()
   Real tau_A = 0;              // dictionary time constant, on batch means
   std::uint64_t tau_x = 0;     // steps a batch is held (LSC, SSC)
-  std::optional<std::uint64_t> hold_burn_in;  // steps per hold without learning (LSC)
+  std::optional<std::uint64_t> hold_burn_in;  // steps per hold without learning (LSC; euler 0, mala τ_x/2)
   Real tau_u0 = 0, tau_sigma = 0, tau_lambda = 0;  // parameter time constants, on batch means
   int inner_steps = 0;         // MAP iterations per batch (DSC, LCA)
-  std::string sampler;         // LSC coefficient steps: "mala" (default) or "euler" (the paper's)
+  std::string sampler;         // LSC coefficient steps: "euler" (the paper's; default) or "mala"
   // MALA: adapt ε toward this acceptance during each hold burn-in, never above 1/τ_u
   // (sampler/step_size_adaptation.hpp); 0 switches it off. Default 0.574.
   std::optional<Real> target_accept;
@@ -49,7 +49,12 @@ struct TrainConfig {
   Real lr = 0;                 // Adam's learning rate (svae); 0: 1e-4 (SVAE §4.3)
   std::optional<bool> normalize;  // default: on for dsc/lca/ssc, off for lsc
 
-  std::optional<Matrix> initial_dictionary;  // D×K start (default: random Gaussian columns)
+  std::optional<Matrix> initial_dictionary;  // D×K start (default: random directions, see init_scale)
+  // LSC's random start: columns of norm init_scale × the data's RMS per feature (0: 0.1). A small
+  // start lets the elements grow out of the data and break symmetry, as in the authors' scripts;
+  // unit columns on whitened images explain the data's variance with random directions from the
+  // first step and stay noise-like (docs/results.md, "What decides whether L0-LSC learns edges").
+  Real init_scale = 0;
   std::uint64_t seed = 0;
   std::uint64_t metrics_every = 0;  // steps per metrics row (0: about 200 rows)
   std::uint64_t checkpoint_every = 0;  // steps per checkpoint (0: none); a multiple of metrics_every
