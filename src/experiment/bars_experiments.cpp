@@ -279,10 +279,7 @@ json fig6(const Options& o) {
   c.pi = 0.4;
   c.sigma = 0.5;
   c.batch = 512;
-  c.sampler = "euler";
-  c.tau_u = 20;
-  c.tau_x = 400;
-  c.hold_burn_in = 0;
+  use_paper_dynamics(c);
   c.tau_A = o.quick ? 2000 : 8000;
   c.steps = o.quick ? 60000 : 400000;
   c.dtype = "float32";  // the fused engine: π is fixed

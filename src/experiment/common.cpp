@@ -50,4 +50,11 @@ std::function<void(const run::MetricsRow&, std::uint64_t)> progress_of(const Opt
   };
 }
 
+void use_paper_dynamics(run::TrainConfig& c) {
+  c.sampler = "euler";
+  c.tau_u = 20;
+  c.tau_x = 400;
+  c.hold_burn_in = 0;
+}
+
 }  // namespace lsc::experiment::detail

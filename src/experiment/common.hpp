@@ -57,6 +57,10 @@ fs::path images_path(const Options& o);
 // empty when the caller wants no progress.
 std::function<void(const run::MetricsRow&, std::uint64_t)> progress_of(const Options& o);
 
+// The authors' coefficient dynamics (science.md): Euler-Maruyama at τ_u = 20, each batch held
+// τ_X = 400 steps, the dictionary learning at every step.
+void use_paper_dynamics(run::TrainConfig& c);
+
 // ‖A_k‖ of every element, largest first.
 std::vector<Real> sorted_norms(const Matrix& A);
 

@@ -45,13 +45,9 @@ run::TrainConfig image_config(const Options& o, Index K, std::uint64_t seed) {
   c.lambda = 1.0;
   c.sigma = 0.3;
   c.batch = 128;
-  c.tau_x = 400;
+  use_paper_dynamics(c);
   c.tau_A = o.quick ? 1000 : 5000;
   c.steps = o.quick ? 40000 : 300000;
-  // The paper's dynamics: Euler-Maruyama at τ_u = 20, learning at every step, a small start.
-  c.sampler = "euler";
-  c.tau_u = 20;
-  c.hold_burn_in = 0;
   c.seed = seed;
   c.threads = o.threads;
   c.dead_zone_jumps = o.dead_zone_jumps;
@@ -126,10 +122,7 @@ json fig8(const Options& o) {
   authors.lambda = 1.0;
   authors.sigma = 0.3;
   authors.batch = 128;
-  authors.sampler = "euler";
-  authors.tau_u = 20;
-  authors.tau_x = 400;
-  authors.hold_burn_in = 0;
+  use_paper_dynamics(authors);
   authors.tau_A = o.quick ? 2000 : 20000;
   authors.steps = o.quick ? 60000 : 1200000;
   authors.init_scale = 0.1;
