@@ -26,7 +26,8 @@ def test_a_cli_run_folder_loads_with_everything_it_holds(cli_bars_run):
     assert (run.pi, run.lam, run.sigma) == (model["prior"]["pi"], model["prior"]["lambda"], model["sigma"])
     assert run.prior.kind == "l0" and run.method == "lsc" and (run.K, run.D) == (16, 64)
     assert run.config.steps == 2000 and run.config.learn_pi and run.config.seed == 3
-    assert run.config.sampler == "mala" and run.config.tau_x == 400  # resolved defaults recorded
+    assert run.config.sampler == "euler" and run.config.tau_x == 400  # resolved defaults recorded
+    assert run.config.hold_burn_in == 0 and run.config.init_scale == 0.1
     csv = np.genfromtxt(cli_bars_run / "metrics.csv", delimiter=",", names=True)
     assert len(run.metrics["step"]) == 20
     for name in csv.dtype.names:
