@@ -7,14 +7,16 @@ Run it with Debian's /usr/bin/python3 (numpy, python3-sklearn) after a build. It
 whitened patches of the BSDS300 training images with `lsc patches` (50 000, the issue's data),
 then learns from them with
   - L0-LSC at lsc's defaults: `lsc train --data X.npy --K K` (σ 0.5, π 0.3),
+  - the same on the fused float32 engine (`--dtype float32`; method l0lsc_f32),
   - DSC: `lsc train --data X.npy --K K --method dsc --prior l1` (λ 1, σ 0.5),
   - scikit-learn's MiniBatchDictionaryLearning with the same objective (alpha = λσ², batch 200,
     coordinate descent, one partial_fit per step like DSC's one dictionary update per batch),
 each in segments: after every segment the dictionary is scored by lsc.evaluate_dictionary (the
 fraction of used elements with a Gabor fit of R² ≥ 0.7; docs/evaluation.md), outside the timed
 part. lsc runs continue bit-exactly from a checkpoint (`--resume`), so the segments are one run
-and the time is the run's own elapsed_s. Prints one line per segment and one JSON line per
-(method, K) with the first time the fraction reached --target.
+and the time is the run's own elapsed_s. A method stops at the first segment that reaches
+--target (--run-all: every segment). Prints one line per segment and one JSON line per K with the
+first time each method's fraction reached --target.
 """
 import argparse
 import json
@@ -34,7 +36,7 @@ import lsc  # noqa: E402
 LSC = os.path.join(ROOT, "build", "lsc")
 
 
-def lsc_segments(name, X_path, K, options, segment, total, threads, work):
+def lsc_segments(name, X_path, K, options, segment, total, threads, work, target):
     """(elapsed_s, gabor_fraction) after every `segment` steps of one lsc run."""
     out = os.path.join(work, f"{name}_{K}")
     points = []
@@ -49,12 +51,14 @@ def lsc_segments(name, X_path, K, options, segment, total, threads, work):
             elapsed = json.load(f)["elapsed_s"]
         q = lsc.evaluate_dictionary(out, threads=threads)
         points.append((elapsed, q["gabor_fraction"], q["used"]))
-        print(f"{name:8s} K {K:4d} steps {steps:7d} {elapsed:8.1f} s  Gabor-like {q['gabor_fraction']:.2f} "
+        print(f"{name:9s} K {K:4d} steps {steps:7d} {elapsed:8.1f} s  Gabor-like {q['gabor_fraction']:.2f} "
               f"of {q['used']} used", flush=True)
+        if target is not None and q["gabor_fraction"] >= target:
+            break
     return points
 
 
-def sklearn_segments(X, K, alpha, batch, segment, total, seed):
+def sklearn_segments(X, K, alpha, batch, segment, total, seed, target):
     from sklearn.decomposition import MiniBatchDictionaryLearning
     # Coordinate descent: the default LARS takes 20× longer per batch here for the same solution.
     model = MiniBatchDictionaryLearning(n_components=K, alpha=alpha, batch_size=batch, random_state=seed,
@@ -68,7 +72,9 @@ def sklearn_segments(X, K, alpha, batch, segment, total, seed):
         elapsed += time.perf_counter() - start
         q = lsc.evaluate_dictionary(np.ascontiguousarray(model.components_))
         points.append((elapsed, q["gabor_fraction"], q["used"]))
-        print(f"sklearn  K {K:4d} steps {steps:7d} {elapsed:8.1f} s  Gabor-like {q['gabor_fraction']:.2f}", flush=True)
+        print(f"sklearn   K {K:4d} steps {steps:7d} {elapsed:8.1f} s  Gabor-like {q['gabor_fraction']:.2f}", flush=True)
+        if target is not None and q["gabor_fraction"] >= target:
+            break
     return points
 
 
@@ -85,8 +91,10 @@ def main():
     p.add_argument("--lsc-steps", type=int, nargs=2, default=[20000, 200000], metavar=("SEGMENT", "TOTAL"))
     p.add_argument("--dsc-steps", type=int, nargs=2, default=[500, 5000], metavar=("SEGMENT", "TOTAL"))
     p.add_argument("--sklearn-steps", type=int, nargs=2, default=[500, 5000], metavar=("SEGMENT", "TOTAL"))
-    p.add_argument("--methods", nargs="+", default=["l0lsc", "dsc", "sklearn"])
+    p.add_argument("--methods", nargs="+", default=["l0lsc", "l0lsc_f32", "dsc", "sklearn"])
+    p.add_argument("--run-all", action="store_true", help="run every segment, also after the target is reached")
     a = p.parse_args()
+    stop = None if a.run_all else a.target
     os.environ.setdefault("OMP_NUM_THREADS", str(a.threads))
     os.environ.setdefault("OPENBLAS_NUM_THREADS", str(a.threads))
     with tempfile.TemporaryDirectory() as work:
@@ -97,12 +105,15 @@ def main():
         for K in a.K:
             runs = {}
             if "l0lsc" in a.methods:
-                runs["l0lsc"] = lsc_segments("l0lsc", X_path, K, [], *a.lsc_steps, a.threads, work)
+                runs["l0lsc"] = lsc_segments("l0lsc", X_path, K, [], *a.lsc_steps, a.threads, work, stop)
+            if "l0lsc_f32" in a.methods:
+                runs["l0lsc_f32"] = lsc_segments("l0lsc_f32", X_path, K, ["--dtype", "float32"], *a.lsc_steps,
+                                                 a.threads, work, stop)
             if "dsc" in a.methods:
                 runs["dsc"] = lsc_segments("dsc", X_path, K, ["--method", "dsc", "--prior", "l1"], *a.dsc_steps,
-                                           a.threads, work)
+                                           a.threads, work, stop)
             if "sklearn" in a.methods:
-                runs["sklearn"] = sklearn_segments(X, K, 1.0 * 0.5 ** 2, 200, *a.sklearn_steps, seed=0)
+                runs["sklearn"] = sklearn_segments(X, K, 1.0 * 0.5 ** 2, 200, *a.sklearn_steps, seed=0, target=stop)
             print(json.dumps({"K": K, "target": a.target, "threads": a.threads,
                               "time_to_target_s": {m: first_time(pts, a.target) for m, pts in runs.items()},
                               "final_gabor_fraction": {m: pts[-1][1] for m, pts in runs.items()},

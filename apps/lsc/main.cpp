@@ -184,6 +184,7 @@ void add_train(CLI::App& app, TrainArgs& a) {
   t->add_option("--checkpoint-every", c.checkpoint_every, "write RUN_DIR/checkpoint.bin every N steps and at the end");
   t->add_flag("--resume", a.resume, "continue bit-exactly from RUN_DIR/checkpoint.bin (same options; --steps may grow)");
   t->add_option("--init-dictionary", a.init_dictionary, "start from this dictionary, shape (K, D)");
+  t->add_option("--var-goal", c.var_goal, "dsc, lca: Olshausen & Field's gain control, column norms adapt until each coefficient's variance is this (instead of unit norms)");
   t->add_option("--init-scale", c.init_scale, "lsc: random start with columns of norm init-scale x the data's RMS per feature (default 0.1)");
   t->add_flag("--quiet", a.quiet, "no progress bar");
   t->add_option("--out", a.out, "run folder to write")->required();

@@ -50,7 +50,7 @@ def train(data="bars", *, method=None, prior=None, K=None, pi=None, lam=None, si
           learn_pi=None, learn_sigma=None, learn_lambda=None, steps=None, batch=None, tau_u=None,
           tau_A=None, tau_x=None, hold_burn_in=None, tau_u0=None, tau_sigma=None, tau_lambda=None,
           inner_steps=None, sampler=None, target_accept=None, dead_zone_jumps=None, dtype=None, backend=None,
-          lr=None, temperature=None, normalize=None, init_dictionary=None, init_scale=None,
+          lr=None, temperature=None, normalize=None, init_dictionary=None, init_scale=None, var_goal=None,
           seed=None, threads=None, metrics_every=None, checkpoint_every=None, resume=False, out=None,
           bars_pi=None, bars_lam=None, bars_sigma=None, bars_pixel=None,
           patches=None, patch=None, whiten=None, cutoff=None, variable=None, subset=None,
@@ -77,7 +77,7 @@ def train(data="bars", *, method=None, prior=None, K=None, pi=None, lam=None, si
                    tau_A=tau_A, tau_x=tau_x, hold_burn_in=hold_burn_in, tau_u0=tau_u0, tau_sigma=tau_sigma,
                    tau_lambda=tau_lambda, inner_steps=inner_steps, sampler=sampler, target_accept=target_accept,
                    dead_zone_jumps=dead_zone_jumps, dtype=dtype, backend=backend, lr=lr, temperature=temperature,
-                   normalize=normalize, init_scale=init_scale, seed=seed, threads=threads, metrics_every=metrics_every,
+                   normalize=normalize, init_scale=init_scale, var_goal=var_goal, seed=seed, threads=threads, metrics_every=metrics_every,
                    checkpoint_every=checkpoint_every)
     if init_dictionary is not None:
         options["initial_dictionary"] = (_lsc.read_npy_rows(init_dictionary) if _is_path(init_dictionary)

@@ -32,7 +32,7 @@ _TRAIN_OPTIONS = {
     "batch": "batch", "tau_u": "tau_u", "tau_A": "tau_A", "tau_x": "tau_x", "hold_burn_in": "hold_burn_in",
     "tau_u0": "tau_u0", "tau_sigma": "tau_sigma", "tau_lambda": "tau_lambda", "inner_steps": "inner_steps",
     "sampler": "sampler", "temperature": "temperature", "normalize": "normalize", "dict_init": "init_dictionary",
-    "init_scale": "init_scale",
+    "init_scale": "init_scale", "var_goal": "var_goal",
     "threads": "threads", "metrics_every": "metrics_every", "callback": "callback", "progress": "progress",
 }
 
@@ -144,7 +144,7 @@ class _SparseCodingBase(TransformerMixin, BaseEstimator):
                   "random_state": int(c.seed)}
         for name in ("method", "learn_pi", "learn_sigma", "learn_lambda", "steps", "batch", "tau_u", "tau_A",
                      "tau_x", "hold_burn_in", "tau_u0", "tau_sigma", "tau_lambda", "inner_steps", "sampler",
-                     "temperature", "normalize", "init_scale"):
+                     "temperature", "normalize", "var_goal", "init_scale"):
             if name in names:
                 params[name] = getattr(c, name)
         if cls._method is not None and c.method != cls._method:
@@ -236,6 +236,8 @@ class LangevinDictionaryLearning(_SparseCodingBase):
     hold_burn_in : steps per hold without learning; tau_u0, tau_sigma, tau_lambda : parameter
     time constants; sampler : euler or mala; temperature : T of the Langevin noise;
     init_scale : the random start's column norm, times the data's RMS per feature (lsc; 0.1);
+    var_goal : dsc, lca: Olshausen & Field's gain control toward this coefficient variance
+        instead of unit columns;
     inner_steps : MAP iterations per batch (dsc, lca).
     """ + _COMMON_DOC
 
@@ -243,7 +245,7 @@ class LangevinDictionaryLearning(_SparseCodingBase):
                  learn_pi=False, learn_sigma=False, learn_lambda=False, steps=None, batch=None, tau_u=None,
                  tau_A=None, tau_x=None, hold_burn_in=None, tau_u0=None, tau_sigma=None, tau_lambda=None,
                  inner_steps=None, sampler=None, temperature=None, normalize=None, dict_init=None,
-                 init_scale=None,
+                 init_scale=None, var_goal=None,
                  metrics_every=None, transform_method=None, transform_chains=None, transform_samples=None,
                  transform_burn_in=None, transform_tau_u=None, transform_map_steps=None, random_state=None,
                  threads=None, callback=None, progress="auto"):
@@ -271,6 +273,7 @@ class LangevinDictionaryLearning(_SparseCodingBase):
         self.normalize = normalize
         self.dict_init = dict_init
         self.init_scale = init_scale
+        self.var_goal = var_goal
         self.metrics_every = metrics_every
         self.transform_method = transform_method
         self.transform_chains = transform_chains

@@ -171,7 +171,7 @@ def _config_from_model_json(j):
                "pi": initial.get("pi"), "lam": initial.get("lambda"), "sigma": initial.get("sigma")}
     for key in ("learn_pi", "learn_sigma", "learn_lambda", "steps", "batch", "tau_u", "tau_A", "tau_x",
                 "hold_burn_in", "tau_u0", "tau_sigma", "tau_lambda", "inner_steps", "sampler",
-                "target_accept", "dead_zone_jumps", "temperature", "normalize", "init_scale", "seed"):
+                "target_accept", "dead_zone_jumps", "temperature", "normalize", "var_goal", "init_scale", "seed"):
         if key in c:
             options[key] = c[key]
     return _lsc.TrainConfig(**{k: v for k, v in options.items() if v is not None})

@@ -193,6 +193,7 @@ void bind_train(py::module_& m) {
               c.initial_dictionary = dictionary_from(v, "initial_dictionary");
           },
           "starting dictionary, (K, D) (None: random directions from the seed, see init_scale)")
+      .add("var_goal", &TrainConfig::var_goal, "dsc, lca: Olshausen & Field's gain control toward this coefficient variance instead of unit columns (0: unit columns)")
       .add("init_scale", &TrainConfig::init_scale, "lsc: random start with columns of norm init_scale × the data's RMS per feature (0: 0.1)")
       .add("seed", &TrainConfig::seed, "random seed")
       .add("metrics_every", &TrainConfig::metrics_every, "steps per metrics row (0: about 200 rows)")

@@ -46,7 +46,14 @@ json table1_row(const Options& o, const Row& r, Real sigma, const ArraySource& d
   c.seed = 174;
   c.threads = o.threads;
   if (r.method == "svae") c.steps = o.quick ? 300 : 200000;
-  if (r.method == "dsc") c.steps = o.quick ? 50 : 2000;
+  if (r.method == "dsc") {
+    // Olshausen & Field's own normalization (SVAE §2.3, eq. 19), not unit columns: each
+    // coefficient's variance is held at the data's variance per feature (1 after whitening), as
+    // sparsenet holds it at the image variance. Its running variance averages over 1000 batches,
+    // so the gains need several thousand steps to settle (tests/learn/test_variance_normalization).
+    c.var_goal = feature_scale(data) * feature_scale(data);
+    c.steps = o.quick ? 50 : 10000;
+  }
   if (r.method == "lsc") {
     c.pi = 0.3;  // L0: the activity; laplace ignores it
     c.steps = o.quick ? 2000 : 200000;

@@ -1,5 +1,7 @@
 #include "lsc/learn/learner.hpp"
 
+#include <cmath>
+
 #include "lsc/core/error.hpp"
 
 namespace lsc {
@@ -15,21 +17,50 @@ Learner::Learner(Model model, const BatchSource& source, LearnerOptions options)
   require(options_.tau_x > 0, "tau_x must be at least 1 step; pass e.g. --tau-x 500.");
   require(options_.hold_burn_in < options_.tau_x,
           "the burn-in after each batch switch must be shorter than tau_x, or nothing is learned; pass a smaller --hold-burn-in.");
+  if (const auto& v = options_.variance_normalization) {
+    require(!options_.normalize, "variance normalization replaces unit-norm columns; drop --normalize or --var-goal.");
+    require(std::isfinite(v->goal) && v->goal > 0, "the coefficient variance goal must be a positive number; pass e.g. --var-goal 1.");
+    coefficient_variance_ = Vector::Constant(model_.K(), v->goal);  // sparsenet starts at the goal
+  }
 }
 
 void Learner::update_dictionary(const Matrix& R, const Matrix& S) {
   const Real rate = 1.0 / (options_.tau_A * Real(S.cols()) * model_.sigma * model_.sigma);
+  Vector norms_before;
+  if (options_.variance_normalization) norms_before = model_.A.colwise().norm().transpose();
   model_.A.noalias() -= rate * (R * S.transpose());
   if (options_.normalize) normalize_columns(model_.A);
+  if (options_.variance_normalization) rescale_to_variance_goal(norms_before, S);
   require(model_.A.allFinite(),
           "the dictionary diverged (non-finite values) at step " + std::to_string(step_) +
               "; increase --tau-A (a slower dictionary) or --tau-u (a smaller coefficient step).");
+}
+
+void Learner::rescale_to_variance_goal(const Vector& norms_before, const Matrix& S) {
+  const VarianceNormalization& v = *options_.variance_normalization;
+  coefficient_variance_ = (1 - v.eta) * coefficient_variance_ + v.eta * S.rowwise().squaredNorm() / Real(S.cols());
+  for (Index k = 0; k < model_.K(); ++k) {
+    const Real norm = model_.A.col(k).norm();
+    // A column that has faded to exactly zero has no direction left to rescale.
+    if (norm > 0) model_.A.col(k) *= norms_before(k) * std::pow(coefficient_variance_(k) / v.goal, v.alpha) / norm;
+  }
+}
+
+LearnerState Learner::state() const {
+  LearnerState s{step_, model_, {}, {}};
+  if (options_.variance_normalization) s.extra.push_back(coefficient_variance_);
+  return s;
 }
 
 void Learner::restore(const LearnerState& state) {
   require(state.model.D() == model_.D() && state.model.K() == model_.K() &&
               state.model.prior.kind == model_.prior.kind,
           "the checkpoint's model (D, K, prior) differs from this run's; resume with the settings it was written with.");
+  if (options_.variance_normalization) {
+    require(state.extra.size() == 1 && state.extra[0].size() == model_.K(),
+            "the checkpoint holds no coefficient variances of --var-goal; resume with the settings it was written with.");
+    coefficient_variance_ = state.extra[0];
+  }
   step_ = state.step;
   model_ = state.model;
 }
@@ -65,7 +96,10 @@ SimultaneousLearner::SimultaneousLearner(Model model, const BatchSource& source,
                                          std::uint64_t first_chain)
     : Learner(std::move(model), source, options),
       dynamics_(std::move(dynamics)),
-      chains_(ChainState::zeros(model_.K(), options_.batch, first_chain)) {}
+      chains_(ChainState::zeros(model_.K(), options_.batch, first_chain)) {
+  require(!options_.variance_normalization,
+          "variance normalization (--var-goal) is Olshausen & Field's rule for the MAP learners; use --method dsc or lca.");
+}
 
 void SimultaneousLearner::restore(const LearnerState& state) {
   require(state.chains.U.rows() == model_.K() && state.chains.U.cols() == options_.batch,

@@ -30,6 +30,7 @@ json config_json(const TrainConfig& c) {
               {"seed", c.seed}};
   // Only svae has a learning rate; the other methods' configurations stay as they were.
   if (c.method == "svae") j["lr"] = c.lr;
+  if (c.var_goal > 0) j["var_goal"] = c.var_goal;
   if (!c.dtype.empty()) {
     j["dtype"] = c.dtype;
     j["backend"] = c.backend;

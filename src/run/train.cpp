@@ -32,6 +32,7 @@ std::unique_ptr<Learner> make_learner(const TrainConfig& c, Model model, const B
   o.tau_x = c.tau_x;
   o.hold_burn_in = *c.hold_burn_in;
   o.normalize = *c.normalize;
+  if (c.var_goal > 0) o.variance_normalization = VarianceNormalization{c.var_goal};
   if (*c.target_accept > 0) o.adaptation = StepSizeAdaptation{*c.target_accept, 0.05, 1.0 / c.tau_u};
   if (c.learn_pi) o.parameters.tau_u0 = c.tau_u0;
   if (c.learn_sigma) o.parameters.tau_sigma = c.tau_sigma;
@@ -86,7 +87,12 @@ TrainConfig resolve_defaults(TrainConfig c, Index D) {
   require(D > 0, "the data have no features; pass an array of shape (N, D) with D >= 1.");
   const bool sampling = c.method == "lsc", svae = c.method == "svae";
   if (!c.prior) c.prior = sampling ? PriorKind::l0 : (svae ? PriorKind::cauchy : PriorKind::l1);
-  if (!c.normalize) c.normalize = !sampling && !svae;
+  require(std::isfinite(c.var_goal) && c.var_goal >= 0, "--var-goal must be a positive number; pass e.g. --var-goal 1.");
+  require(c.var_goal == 0 || c.method == "dsc" || c.method == "lca",
+          "--var-goal is Olshausen & Field's normalization of the MAP learners; use --method dsc or lca, or drop it.");
+  require(c.var_goal == 0 || !c.normalize.value_or(false),
+          "--var-goal replaces unit-norm columns; drop --normalize.");
+  if (!c.normalize) c.normalize = !sampling && !svae && c.var_goal == 0;
   set_default<Real>(c.sigma, svae ? std::exp(-1.0) : 0.5);
   require(std::isfinite(c.sigma) && c.sigma > 0, "sigma must be a positive number; pass e.g. --sigma 0.5.");
   if (svae) {
@@ -181,7 +187,7 @@ TrainResult train(const TrainConfig& config, const BatchSource& data, const Trai
     model.A = *c.initial_dictionary;
   } else {
     model.A = random_dictionary(data.dim(), c.K, c.seed);
-    if (*c.normalize || c.init_scale > 0) normalize_columns(model.A);
+    if (*c.normalize || c.var_goal > 0 || c.init_scale > 0) normalize_columns(model.A);
     if (c.init_scale > 0) model.A *= c.init_scale * feature_scale(data);
   }
   // τ_u defaults to the paper's 20 steps, slower only where a given initial dictionary is stiffer,

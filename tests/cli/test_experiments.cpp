@@ -103,7 +103,7 @@ TEST_F(Experiment, Fig8ElementsBecomeGaborLike) {
   // noise elements fitted by the same Gabor fit reach R² ≥ 0.7 in none of 200 cases
   // (tests/eval/test_gabor_fit.cpp), so at a rate p ≤ 1/200 a noise dictionary of 256 expects
   // ≤ 1.3 Gabor-like elements, and 13 or more (5 %) has Poisson probability < 1e-9. Measured:
-  // 22 (authors' settings, 60 000 steps) and 62 (defaults, 40 000 steps).
+  // 22 (authors' settings, 60 000 steps) and 79 (defaults, K only: σ 0.5, π 0.3, 40 000 steps).
   if (!have_images()) GTEST_SKIP() << "../shared/data/bsds300 is not beside the repository";
   const nlohmann::json s = run("fig8", {"fig8_norms.png", "fig8_mosaic.png", "fig8_defaults_mosaic.png"});
   ASSERT_EQ(s["norms_final"].size(), 256u);

@@ -18,6 +18,19 @@
 
 namespace lsc {
 
+// Olshausen & Field's gain control (sparsenet; SVAE §2.3, eq. 19), the MAP learners' alternative
+// to unit columns: a running mean v_k of s_k² is kept, and after each dictionary step column k is
+// rescaled to its previous norm times (v_k / goal)^alpha. A delta posterior lets the norms grow
+// without bound; this holds each coefficient's variance at the goal instead, so the norms carry
+// the scale of the data (SVAE: "matches the z variance to the data variance").
+struct VarianceNormalization {
+  Real goal = 1;       // target variance of each coefficient (O&F: the data's pixel variance)
+  Real alpha = 0.02;   // O&F's exponent
+  // O&F's running-variance rate per batch: the variance averages over ~1000 batches, so the gains
+  // settle over several thousand steps (a faster rate, 0.01, let elements die on the bars).
+  Real eta = 0.001;
+};
+
 struct LearnerOptions {
   Index batch = 100;           // N, data points (and chains) per batch
   Real tau_A = 1000;           // τ_A: ΔA = −(1/τ_A) · batch mean of ∂E/∂A (eq. 2.26, 3.11)
@@ -27,6 +40,7 @@ struct LearnerOptions {
   // learning from them biases A toward smaller norms and π toward fewer active elements.
   std::uint64_t hold_burn_in = 0;
   bool normalize = false;      // unit-norm columns after each update (eq. 2.15; DSC, LCA, SSC)
+  std::optional<VarianceNormalization> variance_normalization;  // instead of unit norms (DSC, LCA)
   // MALA step-size control during the hold burn-in (never while learning; LSC only).
   std::optional<StepSizeAdaptation> adaptation;
   ParameterRates parameters;   // π, σ, λ learning (sampling learners only)
@@ -64,7 +78,8 @@ class Learner {
   virtual Real coefficient_eps() const { return 0.0; }
   const Model& model() const { return model_; }
   std::uint64_t steps_taken() const { return step_; }
-  virtual LearnerState state() const { return {step_, model_, {}, {}}; }
+  // Carries the running coefficient variances of variance normalization in extra.
+  virtual LearnerState state() const;
   // Continues from a state taken by state() of a learner with the same options.
   virtual void restore(const LearnerState& state);
 
@@ -79,6 +94,10 @@ class Learner {
   LearnerOptions options_;
   std::uint64_t step_ = 0;
   Matrix X_;
+
+ private:
+  void rescale_to_variance_goal(const Vector& norms_before, const Matrix& S);
+  Vector coefficient_variance_;  // v_k of VarianceNormalization
 };
 
 // DSC and LCA (Alg. 1): a fresh batch each step, MAP coefficients from zero, one update of A.

@@ -48,6 +48,9 @@ struct TrainConfig {
   Real temperature = 1.0;
   Real lr = 0;                 // Adam's learning rate (svae); 0: 1e-4 (SVAE §4.3)
   std::optional<bool> normalize;  // default: on for dsc/lca/ssc, off for lsc
+  // dsc, lca: Olshausen & Field's gain control toward this coefficient variance instead of unit
+  // columns (learn/learner.hpp, VarianceNormalization); 0: unit columns.
+  Real var_goal = 0;
 
   std::optional<Matrix> initial_dictionary;  // D×K start (default: random directions, see init_scale)
   // LSC's random start: columns of norm init_scale × the data's RMS per feature (0: 0.1). A small
