@@ -71,7 +71,7 @@ struct Fig8Run {
 
 Fig8Run fig8_run(const Options& o, const std::string& name, const run::TrainConfig& c, const ArraySource& data,
                  const json& recipe) {
-  say(o, "fig8: " + name + ", K = 256, " + std::to_string(c.steps == 0 ? 200000 : c.steps) + " steps");
+  say(o, "fig8: " + name + ", K = 256, " + (c.steps ? std::to_string(c.steps) : std::string("the default number of")) + " steps");
   NormTrace trace;
   run::TrainCallbacks cb;
   cb.on_model = [&](const run::MetricsRow& row, const Model& m, const Matrix&) { trace.record(row, m); };
