@@ -51,7 +51,8 @@ json table1_row(const Options& o, const Row& r, Real sigma, const ArraySource& d
     // coefficient's variance is held at the data's variance per feature (1 after whitening), as
     // sparsenet holds it at the image variance. Its running variance averages over 1000 batches,
     // so the gains need several thousand steps to settle (tests/learn/test_variance_normalization).
-    c.var_goal = feature_scale(data) * feature_scale(data);
+    const Real scale = feature_scale(data);
+    c.var_goal = scale * scale;
     c.steps = o.quick ? 50 : 10000;
   }
   if (r.method == "lsc") {

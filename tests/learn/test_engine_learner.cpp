@@ -2,6 +2,7 @@
 // learning run as the core's Euler learner, only in another precision or on another device.
 #include <gtest/gtest.h>
 
+#include "../support/resume.hpp"
 #include "../support/stats.hpp"
 #include "lsc/core/error.hpp"
 #include "lsc/data/batch_source.hpp"
@@ -58,17 +59,12 @@ TEST(EngineLearner, ResumesBitExactlyFromACheckpoint) {
   c.dtype = "float32";
   c.metrics_every = 50;
   c.checkpoint_every = 250;
-  std::optional<run::TrainCheckpoint> saved;
-  run::TrainCallbacks cb;
-  cb.on_checkpoint = [&](const run::TrainCheckpoint& k) {
-    if (!saved) saved = k;
-  };
-  const run::TrainResult whole = run::train(c, data, cb);
-  ASSERT_TRUE(saved.has_value());
-  EXPECT_EQ(saved->state.step, 250u);
-  const run::TrainResult resumed = run::train(c, data, {}, &*saved);
-  EXPECT_EQ(resumed.model.A, whole.model.A);
-  EXPECT_EQ(resumed.metrics.back().reconstruction_error, whole.metrics.back().reconstruction_error);
+  const test::RunWithCheckpoint r = test::train_keeping_first_checkpoint(c, data);
+  ASSERT_TRUE(r.first.has_value());
+  EXPECT_EQ(r.first->state.step, 250u);
+  const run::TrainResult resumed = run::train(c, data, {}, &*r.first);
+  EXPECT_EQ(resumed.model.A, r.whole.model.A);
+  EXPECT_EQ(resumed.metrics.back().reconstruction_error, r.whole.metrics.back().reconstruction_error);
 }
 
 TEST(EngineLearner, WhatItCannotDoIsOneSentence) {

@@ -2,8 +2,7 @@
 // column norms adapt until every coefficient's variance is the goal (SVAE §2.3, eq. 19).
 #include <gtest/gtest.h>
 
-#include <optional>
-
+#include "../support/resume.hpp"
 #include "lsc/core/error.hpp"
 #include "lsc/data/bars.hpp"
 #include "lsc/run/train.hpp"
@@ -69,16 +68,11 @@ TEST(VarianceNormalization, ResumesBitExactly) {
   c.steps = 400;
   c.metrics_every = 50;
   c.checkpoint_every = 200;
-  std::optional<run::TrainCheckpoint> saved;
-  run::TrainCallbacks cb;
-  cb.on_checkpoint = [&](const run::TrainCheckpoint& k) {
-    if (!saved) saved = k;
-  };
-  const run::TrainResult whole = run::train(c, bars, cb);
-  ASSERT_TRUE(saved.has_value());
-  ASSERT_EQ(saved->state.extra.size(), 1u);
-  const run::TrainResult resumed = run::train(c, bars, {}, &*saved);
-  EXPECT_EQ(resumed.model.A, whole.model.A);
+  const test::RunWithCheckpoint r = test::train_keeping_first_checkpoint(c, bars);
+  ASSERT_TRUE(r.first.has_value());
+  ASSERT_EQ(r.first->state.extra.size(), 1u);
+  const run::TrainResult resumed = run::train(c, bars, {}, &*r.first);
+  EXPECT_EQ(resumed.model.A, r.whole.model.A);
 }
 
 TEST(VarianceNormalization, BadCombinationsAreOneSentence) {
