@@ -9,7 +9,6 @@
 #include "lsc/backend/step_engine.hpp"
 #include "lsc/core/parallel.hpp"
 #include "lsc/core/rng.hpp"
-#include "lsc/sampler/langevin.hpp"
 
 namespace lsc {
 namespace {
@@ -76,25 +75,28 @@ void step_sizes(benchmark::internal::Benchmark* b) {
 }
 BENCHMARK(BM_Step)->Apply(step_sizes);
 
-// The core's double-precision Euler step (LangevinSampler + dictionary product), for comparison.
-void BM_CoreEulerStep(benchmark::State& state) {
+// MALA as inference runs it (A fixed, so the current state's R and G carry over and a step costs
+// two products): Args D, K, N, dtype (0: float32, 1: float64), threads.
+void BM_MalaStep(benchmark::State& state) {
   const Index D = state.range(0), K = state.range(1), N = state.range(2);
-  set_threads(static_cast<int>(state.range(3)));
+  set_threads(static_cast<int>(state.range(4)));
   Problem p = problem(D, K, N);
-  LangevinSampler sampler(0, {0.01, 1.0, false});
-  Matrix dA;
-  for (auto _ : state) {
-    sampler.step(p.model, p.X, p.chains);
-    gradient_A(p.model, sampler.eval(), dA);
-    p.model.A.noalias() -= (1e-3 / double(N)) * dA;
-  }
-  set_counters(state, D, K, N);
+  EngineOptions o;
+  o.dtype = state.range(3) == 0 ? Dtype::float32 : Dtype::float64;
+  o.sampler = SamplerKind::mala;
+  o.eps = 0.001;
+  o.threads = static_cast<int>(state.range(4));
+  auto engine = make_step_engine(o);
+  engine->load(p.model, p.chains);
+  engine->set_batch(p.X);
+  for (auto _ : state) engine->run(1, {false, false, true});
+  state.counters["steps/s"] = benchmark::Counter(double(state.iterations()), benchmark::Counter::kIsRate);
 }
-BENCHMARK(BM_CoreEulerStep)
-    ->ArgNames({"D", "K", "N", "threads"})
-    ->Args({64, 256, 1024, 1})
-    ->Args({64, 256, 1024, 2})
-    ->Args({64, 16, 100, 1})
+BENCHMARK(BM_MalaStep)
+    ->ArgNames({"D", "K", "N", "f64", "threads"})
+    ->Args({64, 256, 1024, 0, 1})
+    ->Args({64, 256, 1024, 1, 1})
+    ->Args({64, 256, 1024, 0, 2})
     ->UseRealTime();
 
 }  // namespace

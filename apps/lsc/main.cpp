@@ -164,9 +164,9 @@ void add_train(CLI::App& app, TrainArgs& a) {
   t->add_option("--inner-steps", c.inner_steps, "MAP iterations per batch (dsc, lca)");
   t->add_option("--sampler", c.sampler, "lsc coefficient steps: euler (the paper's Euler-Maruyama; default) or mala (Metropolis-adjusted, no discretization bias)")
       ->check(CLI::IsMember({"mala", "euler"}));
-  t->add_option("--dtype", c.dtype, "lsc with --sampler euler on the fused engine in float32 or float64 (default: the double-precision core, which also has MALA and pi/sigma/lambda learning)")
+  t->add_option("--dtype", c.dtype, "the engine's precision for lsc and ssc: float32 (default) or float64")
       ->check(CLI::IsMember({"float32", "float64"}));
-  t->add_option("--backend", c.backend, "the fused engine's device: cpu or cuda (a build with -DLSC_CUDA=ON and a GPU); implies --dtype float32 unless given")
+  t->add_option("--backend", c.backend, "the engine's device for lsc and ssc: cpu (default) or cuda (a build with -DLSC_CUDA=ON and a GPU; Euler-Maruyama only so far)")
       ->check(CLI::IsMember({"cpu", "cuda"}));
   t->add_option("--temperature", c.temperature, "temperature T of the Langevin noise")->capture_default_str();
   t->add_option("--lr", c.lr, "Adam learning rate (svae; default 1e-4)");
@@ -313,6 +313,10 @@ void add_infer(CLI::App& app, InferArgs& a) {
       ->capture_default_str();
   t->add_flag("--dead-zone-jumps", c.dead_zone_jumps, "l0: exact Metropolis jumps across the dead zone (see lsc train --help)");
   t->add_option("--temperature", c.temperature, "temperature T")->capture_default_str();
+  t->add_option("--dtype", c.dtype, "langevin / mala: the engine's precision, float32 (default) or float64")
+      ->check(CLI::IsMember({"float32", "float64"}));
+  t->add_option("--backend", c.backend, "langevin: the engine's device, cpu (default) or cuda (Euler-Maruyama only so far)")
+      ->check(CLI::IsMember({"cpu", "cuda"}));
   t->add_option("--map-steps", c.map_steps, "iterations of map / lca")->capture_default_str();
   t->add_option("--map-tolerance", c.map_tolerance,
                 "map / lca stop early once no coefficient moves by more than this in a step (0: run all --map-steps)")

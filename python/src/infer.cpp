@@ -76,6 +76,8 @@ void bind_infer(py::module_& m) {
       .add("temperature", &InferConfig::temperature, "temperature T")
       .add("target_accept", &InferConfig::target_accept, "mala: adapt ε toward this acceptance during the burn-in (0: off)")
       .add("dead_zone_jumps", &InferConfig::dead_zone_jumps, "l0: exact Metropolis jumps across the dead zone |u| < u0")
+      .add("dtype", &InferConfig::dtype, "langevin / mala: the engine's precision, float32 or float64 ('': float32)")
+      .add("backend", &InferConfig::backend, "langevin: the engine's device, cpu or cuda ('': cpu)")
       .add("map_steps", &InferConfig::map_steps, "iterations of map / lca")
       .add("map_tolerance", &InferConfig::map_tolerance,
            "map / lca stop early once no coefficient moves by more than this in a step (0: run all map_steps)")

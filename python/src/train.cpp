@@ -173,8 +173,8 @@ void bind_train(py::module_& m) {
       .add("tau_lambda", &TrainConfig::tau_lambda, "time constant of λ learning (0: default)")
       .add("inner_steps", &TrainConfig::inner_steps, "MAP iterations per batch (dsc, lca; 0: default)")
       .add("sampler", &TrainConfig::sampler, "lsc coefficient steps: euler or mala ('': euler)")
-      .add("dtype", &TrainConfig::dtype, "lsc with sampler euler on the fused engine: float32 or float64 ('': the double-precision core)")
-      .add("backend", &TrainConfig::backend, "the fused engine's device: cpu or cuda ('': the core)")
+      .add("dtype", &TrainConfig::dtype, "the engine's precision for lsc and ssc: float32 or float64 ('': float32)")
+      .add("backend", &TrainConfig::backend, "the fused engine's device: cpu or cuda ('': cpu)")
       .add("target_accept", &TrainConfig::target_accept,
            "mala: adapt ε toward this acceptance during each hold burn-in, never above 1/τ_u (None: 0.574; 0: off)")
       .add("lr", &TrainConfig::lr, "svae: Adam learning rate (0: 1e-4)")

@@ -1,9 +1,9 @@
 #include "lsc/backend/step_engine.hpp"
 
-#include "cpu_step_engine.hpp"
+#include "cpu/step_engine.hpp"
 #include "lsc/core/error.hpp"
 #if defined(LSC_HAVE_CUDA)
-#include "cuda_step_engine.hpp"
+#include "cuda/step_engine.hpp"
 #endif
 
 namespace lsc {
@@ -24,6 +24,22 @@ Backend backend_from_name(const std::string& name) {
 
 std::string name_of(Backend backend) { return backend == Backend::cpu ? "cpu" : "cuda"; }
 
+SamplerKind sampler_from_name(const std::string& name) {
+  if (name == "euler") return SamplerKind::euler;
+  if (name == "mala") return SamplerKind::mala;
+  if (name == "gradient_flow") return SamplerKind::gradient_flow;
+  throw Error("unknown sampler '" + name + "'; choose euler or mala.");
+}
+
+std::string name_of(SamplerKind sampler) {
+  switch (sampler) {
+    case SamplerKind::mala: return "mala";
+    case SamplerKind::gradient_flow: return "gradient_flow";
+    case SamplerKind::euler: break;
+  }
+  return "euler";
+}
+
 bool backend_available(Backend backend, std::string* why) {
   if (backend == Backend::cpu) return true;
 #if defined(LSC_HAVE_CUDA)
@@ -39,6 +55,10 @@ std::unique_ptr<StepEngine> make_step_engine(const EngineOptions& options) {
           "the Langevin step size eps = dt/tau_u must be positive; pass a positive --tau-u.");
   require(options.temperature >= 0 && std::isfinite(options.temperature),
           "the temperature T must be zero or positive; pass e.g. --temperature 1.");
+  require(options.sampler != SamplerKind::mala || options.temperature > 0,
+          "MALA needs a positive temperature; use --temperature 1 or --sampler euler.");
+  require(!options.adaptation || options.adaptation->eps_max > 0,
+          "the step-size adaptation needs its ceiling 1/tau_u; pass a positive --tau-u.");
   require(options.tau_A >= 0, "tau_A must be positive (or 0 to keep the dictionary fixed); pass e.g. --tau-A 1000.");
   std::string why;
   require(backend_available(options.backend, &why), why);

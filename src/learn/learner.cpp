@@ -3,6 +3,7 @@
 #include <cmath>
 
 #include "lsc/core/error.hpp"
+#include "lsc/model/divergence.hpp"
 
 namespace lsc {
 
@@ -31,9 +32,7 @@ void Learner::update_dictionary(const Matrix& R, const Matrix& S) {
   model_.A.noalias() -= rate * (R * S.transpose());
   if (options_.normalize) normalize_columns(model_.A);
   if (options_.variance_normalization) rescale_to_variance_goal(norms_before, S);
-  require(model_.A.allFinite(),
-          "the dictionary diverged (non-finite values) at step " + std::to_string(step_) +
-              "; increase --tau-A (a slower dictionary) or --tau-u (a smaller coefficient step).");
+  check_finite_dictionary(model_.A, step_);
 }
 
 void Learner::rescale_to_variance_goal(const Vector& norms_before, const Matrix& S) {
@@ -90,43 +89,74 @@ void NestedLearner::step() {
   ++step_;
 }
 
-SimultaneousLearner::SimultaneousLearner(Model model, const BatchSource& source,
-                                         LearnerOptions options,
-                                         std::unique_ptr<CoefficientDynamics> dynamics,
-                                         std::uint64_t first_chain)
-    : Learner(std::move(model), source, options),
-      dynamics_(std::move(dynamics)),
-      chains_(ChainState::zeros(model_.K(), options_.batch, first_chain)) {
+SimultaneousLearner::SimultaneousLearner(Model model, const BatchSource& source, LearnerOptions options,
+                                         EngineOptions engine, std::uint64_t first_chain)
+    : Learner(std::move(model), source, options) {
   require(!options_.variance_normalization,
           "variance normalization (--var-goal) is Olshausen & Field's rule for the MAP learners; use --method dsc or lca.");
+  engine.tau_A = options_.tau_A;
+  engine_ = make_step_engine(engine);
+  engine_->load(model_, ChainState::zeros(model_.K(), options_.batch, first_chain));
+}
+
+void SimultaneousLearner::step() {
+  if (step_ % options_.tau_x == 0 || !has_batch_) {
+    source_.batch(step_ / options_.tau_x, options_.batch, X_);
+    engine_->set_batch(X_);
+    has_batch_ = true;
+  }
+  // The dictionary and the parameters learn from the state at the start of the step
+  // (simultaneous Euler) once the hold's burn-in is over; during it MALA adapts its ε.
+  const bool learning = step_ % options_.tau_x >= options_.hold_burn_in;
+  StepMode mode;
+  mode.learn_dictionary = learning;
+  mode.adapt = !learning;
+  engine_->run(1, mode);
+  engine_->read_dictionary(model_.A);
+  if (learning && options_.normalize) {
+    normalize_columns(model_.A);
+    engine_->set_dictionary(model_.A);
+  }
+  if (learning && options_.parameters.any()) {
+    learn_parameters(model_, engine_->stats(), options_.parameters);
+    engine_->set_parameters(model_.sigma, model_.prior);
+  }
+  ++step_;
+}
+
+StepStats SimultaneousLearner::stats() const {
+  const EngineStats e = engine_->stats();
+  StepStats s;
+  s.reconstruction_error = e.reconstruction_error;
+  s.active_fraction = e.active_fraction;
+  return s;
+}
+
+const Matrix& SimultaneousLearner::coefficients() const {
+  engine_->read_coefficients(S_);
+  return S_;
+}
+
+Real SimultaneousLearner::acceptance_rate() const {
+  Model m;
+  ChainState c;
+  engine_->read(m, c);
+  return c.acceptance_rate();
+}
+
+LearnerState SimultaneousLearner::state() const {
+  LearnerState s{step_, model_, {}, {}};
+  Model m;
+  engine_->read(m, s.chains);
+  return s;
 }
 
 void SimultaneousLearner::restore(const LearnerState& state) {
   require(state.chains.U.rows() == model_.K() && state.chains.U.cols() == options_.batch,
           "the checkpoint's chains do not match K and the batch size of this run; resume with the settings it was written with.");
   Learner::restore(state);
-  chains_ = state.chains;
-  X_.resize(0, 0);  // reload the batch the chains were working on
-}
-
-void SimultaneousLearner::step() {
-  if (step_ % options_.tau_x == 0 || X_.cols() == 0)
-    source_.batch(step_ / options_.tau_x, options_.batch, X_);
-  dynamics_->step(model_, X_, chains_);
-  const EnergyEval& eval = dynamics_->eval();
-  // Both updates read the state at the start of the step (simultaneous Euler): the dictionary
-  // update uses the old σ, the parameter update reads only `eval`.
-  if (step_ % options_.tau_x >= options_.hold_burn_in) {
-    update_dictionary(eval.R, eval.S);
-    learn_parameters(model_, eval, options_.parameters);
-  } else if (options_.adaptation) {
-    chains_.eps = options_.adaptation->update(coefficient_eps(), dynamics_->last_acceptance());
-  }
-  ++step_;
-}
-
-Real SimultaneousLearner::coefficient_eps() const {
-  return chains_.eps > 0 ? chains_.eps : dynamics_->eps();
+  engine_->load(model_, state.chains);
+  has_batch_ = false;  // reload the batch the chains were working on
 }
 
 }  // namespace lsc

@@ -8,7 +8,7 @@
 
 #include "lsc/core/error.hpp"
 #include "lsc/core/parallel.hpp"
-#include "lsc/sampler/langevin.hpp"
+#include "lsc/backend/step_engine.hpp"
 #include "lsc/sampler/step_size_adaptation.hpp"
 #include "lsc/solver/lca.hpp"
 #include "lsc/solver/proximal_gradient.hpp"
@@ -58,7 +58,20 @@ void infer_sampling(const Model& model, const Eigen::Ref<const Matrix>& X, const
         << " >= 1); pass --tau-u " << std::ceil(L / 0.05) << " or more, or use --method mala.";
     throw Error(msg.str());
   }
-  LangevinSampler sampler(c.seed, {eps, c.temperature, c.method == "mala", c.dead_zone_jumps});
+  EngineOptions e;
+  e.backend = backend_from_name(c.backend.empty() ? "cpu" : c.backend);
+  e.dtype = dtype_from_name(c.dtype.empty() ? "float32" : c.dtype);
+  e.sampler = c.method == "mala" ? SamplerKind::mala : SamplerKind::euler;
+  e.dead_zone_jumps = c.dead_zone_jumps;
+  e.seed = c.seed;
+  e.eps = eps;
+  e.temperature = c.temperature;
+  e.tau_A = 0;
+  // MALA's step size adapts during the burn-in of each block (sampler/step_size_adaptation.hpp)
+  // and is fixed while samples are recorded.
+  if (c.method == "mala" && c.target_accept > 0) e.adaptation = StepSizeAdaptation{c.target_accept, 0.05, eps};
+  e.threads = c.threads;
+  const std::unique_ptr<StepEngine> engine = make_step_engine(e);
   out.mean = Matrix::Zero(K, N);
   out.active = Matrix::Zero(K, N);
   if (c.keep_samples) out.samples.assign(c.samples, Matrix::Zero(K, N));
@@ -67,55 +80,54 @@ void infer_sampling(const Model& model, const Eigen::Ref<const Matrix>& X, const
   // does not depend on the block size (the block size depends on C only, never on threads).
   const Index block = c.block > 0 ? c.block : std::max<Index>(1, 8192 / C);
   std::uint64_t proposed = 0, accepted = 0;
-  // MALA's step size adapts during the burn-in of each block (sampler/step_size_adaptation.hpp)
-  // and is fixed while samples are recorded.
-  std::optional<StepSizeAdaptation> adaptation;
-  if (c.method == "mala" && c.target_accept > 0) adaptation = StepSizeAdaptation{c.target_accept, 0.05, eps};
   Real eps_sum = 0;
   Index blocks = 0;
-  Matrix Xrep, sum, nonzero;
+  Matrix Xrep, sum, nonzero, S;
+  // Steps per call of the engine between polls of should_stop: short next to a second, long
+  // enough that a call's fixed cost does not matter.
+  constexpr std::uint64_t kPoll = 32;
+  auto stop = [&] {
+    if (cb.should_stop && cb.should_stop()) out.stopped_early = true;
+    return out.stopped_early;
+  };
   for (Index first = 0; first < N; first += block) {
     const Index n = std::min(block, N - first);
     Xrep.resize(D, n * C);
     for (Index p = 0; p < n; ++p)
       for (Index ch = 0; ch < C; ++ch) Xrep.col(p * C + ch) = X.col(first + p);
-    ChainState chains = ChainState::zeros(K, n * C, static_cast<std::uint64_t>(first * C));
-    auto stop = [&] {
-      if (cb.should_stop && cb.should_stop()) out.stopped_early = true;
-      return out.stopped_early;
-    };
-    for (std::uint64_t t = 0; t < c.burn_in; ++t) {
+    engine->load(model, ChainState::zeros(K, n * C, static_cast<std::uint64_t>(first * C)));
+    engine->set_batch(Xrep);
+    StepMode burn{false, true, false};
+    for (std::uint64_t t = 0; t < c.burn_in; t += kPoll) {
       if (stop()) return;
-      sampler.step(model, Xrep, chains);
-      if (adaptation) chains.eps = adaptation->update(chains.eps > 0 ? chains.eps : eps, sampler.last_acceptance());
+      engine->run(std::min(kPoll, c.burn_in - t), burn);
     }
-    eps_sum += chains.eps > 0 ? chains.eps : eps;
+    eps_sum += engine->eps();
     ++blocks;
-    sum.setZero(K, n * C);
-    nonzero.setZero(K, n * C);
-    Matrix S(K, n * C);
-    visit_prior(model.prior, [&](const auto& ops) {
+    const StepMode record{false, false, true};
+    if (c.keep_samples) {
       for (std::uint64_t t = 0; t < c.samples; ++t) {
         if (stop()) return;
-        sampler.step(model, Xrep, chains);
-        for_each_column(n * C, [&](Index j) {
-          for (Index k = 0; k < K; ++k) {
-            const Real s = ops.s(chains.U(k, j));
-            S(k, j) = s;
-            sum(k, j) += s;
-            nonzero(k, j) += s != 0;
-          }
-        });
-        if (c.keep_samples)
-          for (Index p = 0; p < n; ++p) out.samples[t].col(first + p) = S.col(p * C);
+        engine->run(1, record);
+        engine->read_coefficients(S);
+        for (Index p = 0; p < n; ++p) out.samples[t].col(first + p) = S.col(p * C);
       }
-    });
-    if (out.stopped_early) return;
-    const Real scale = 1.0 / (Real(C) * Real(c.samples));
+    } else {
+      for (std::uint64_t t = 0; t < c.samples; t += kPoll) {
+        if (stop()) return;
+        engine->run(std::min(kPoll, c.samples - t), record);
+      }
+    }
+    std::uint64_t count = 0;
+    engine->read_sums(sum, nonzero, count);
+    const Real scale = 1.0 / (Real(C) * Real(count));
     for (Index p = 0; p < n; ++p) {
       out.mean.col(first + p) = scale * sum.middleCols(p * C, C).rowwise().sum();
       out.active.col(first + p) = scale * nonzero.middleCols(p * C, C).rowwise().sum();
     }
+    Model m;
+    ChainState chains;
+    engine->read(m, chains);
     proposed += chains.proposed;
     accepted += chains.accepted;
     if (cb.on_progress) cb.on_progress(static_cast<std::uint64_t>(first + n), static_cast<std::uint64_t>(N));
@@ -143,6 +155,8 @@ InferResult infer(const Model& model, const Eigen::Ref<const Matrix>& X, const I
     require(c.samples > 0, "--samples must be at least 1.");
   } else {
     require(!c.keep_samples, "--out-samples needs a sampling method; use --method langevin or mala.");
+    require(c.dtype.empty() && c.backend.empty(),
+            "--dtype and --backend choose the sampling engine; drop them for --method " + c.method + ".");
     require(c.map_steps >= 0, "--map-steps must be 0 or more.");
     require(std::isfinite(c.map_tolerance) && c.map_tolerance >= 0,
             "--map-tolerance must be 0 (run all --map-steps) or a positive number such as 1e-6.");

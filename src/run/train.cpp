@@ -8,9 +8,6 @@
 #include "lsc/core/parallel.hpp"
 #include "lsc/learn/learner.hpp"
 #include "lsc/learn/svae.hpp"
-#include "lsc/sampler/langevin.hpp"
-#include "lsc/learn/engine_learner.hpp"
-#include "lsc/solver/gradient_flow.hpp"
 #include "lsc/solver/lca.hpp"
 #include "lsc/solver/proximal_gradient.hpp"
 
@@ -33,7 +30,6 @@ std::unique_ptr<Learner> make_learner(const TrainConfig& c, Model model, const B
   o.hold_burn_in = *c.hold_burn_in;
   o.normalize = *c.normalize;
   if (c.var_goal > 0) o.variance_normalization = VarianceNormalization{c.var_goal};
-  if (*c.target_accept > 0) o.adaptation = StepSizeAdaptation{*c.target_accept, 0.05, 1.0 / c.tau_u};
   if (c.learn_pi) o.parameters.tau_u0 = c.tau_u0;
   if (c.learn_sigma) o.parameters.tau_sigma = c.tau_sigma;
   if (c.learn_lambda) o.parameters.tau_lambda = c.tau_lambda;
@@ -53,28 +49,19 @@ std::unique_ptr<Learner> make_learner(const TrainConfig& c, Model model, const B
     l.steps = c.inner_steps;
     return std::make_unique<NestedLearner>(std::move(model), data, o, std::make_unique<Lca>(l));
   }
-  if (c.method == "ssc") {
-    require_map_prior(model.prior, "SSC");
-    return std::make_unique<SimultaneousLearner>(std::move(model), data, o,
-                                                 std::make_unique<GradientFlow>(1.0 / c.tau_u));
-  }
-  if (!c.dtype.empty()) {
-    EngineOptions e;
-    e.backend = backend_from_name(c.backend);
-    e.dtype = dtype_from_name(c.dtype);
-    e.seed = c.seed;
-    e.eps = 1.0 / c.tau_u;
-    e.temperature = c.temperature;
-    e.threads = c.threads;
-    return std::make_unique<EngineLearner>(std::move(model), data, o, e);
-  }
-  LangevinOptions l;
-  l.eps = 1.0 / c.tau_u;
-  l.temperature = c.temperature;
-  l.metropolis = c.sampler == "mala";
-  l.dead_zone_jumps = c.dead_zone_jumps;
-  return std::make_unique<SimultaneousLearner>(std::move(model), data, o,
-                                               std::make_unique<LangevinSampler>(c.seed, l));
+  // ssc and lsc: one engine step per time step (backend/step_engine.hpp).
+  EngineOptions e;
+  e.backend = backend_from_name(c.backend);
+  e.dtype = dtype_from_name(c.dtype);
+  e.sampler = c.method == "ssc" ? SamplerKind::gradient_flow : sampler_from_name(c.sampler);
+  e.dead_zone_jumps = c.dead_zone_jumps;
+  e.seed = c.seed;
+  e.eps = 1.0 / c.tau_u;
+  e.temperature = c.method == "ssc" ? 0.0 : c.temperature;
+  if (*c.target_accept > 0) e.adaptation = StepSizeAdaptation{*c.target_accept, 0.05, 1.0 / c.tau_u};
+  e.threads = c.threads;
+  if (c.method == "ssc") require_map_prior(model.prior, "SSC");
+  return std::make_unique<SimultaneousLearner>(std::move(model), data, o, e);
 }
 
 }  // namespace
@@ -117,18 +104,16 @@ TrainConfig resolve_defaults(TrainConfig c, Index D) {
               " does not produce; use --method lsc.");
   require(!c.learn_pi || *c.prior == PriorKind::l0,
           "--learn-pi applies to the l0 spike-and-slab prior only; use --prior l0.");
-  const bool engine = !c.dtype.empty() || !c.backend.empty();
-  require(!engine || c.method == "lsc",
-          "--dtype and --backend run the lsc learner; use --method lsc or drop them.");
+  const bool engine = sampling || c.method == "ssc";
+  require(engine || (c.dtype.empty() && c.backend.empty()),
+          "--dtype and --backend choose the engine of lsc and ssc; drop them for " + c.method + ".");
   if (engine) {
     if (c.dtype.empty()) c.dtype = "float32";
     if (c.backend.empty()) c.backend = "cpu";
     dtype_from_name(c.dtype);
     backend_from_name(c.backend);
-    require(c.sampler.empty() || c.sampler == "euler",
-            "--dtype and --backend take Euler-Maruyama steps (the paper's); use --sampler euler or drop --dtype/--backend for MALA.");
-    require(!c.learn_pi && !c.learn_sigma && !c.learn_lambda && !c.dead_zone_jumps,
-            "--dtype and --backend learn the dictionary only; drop --learn-pi/--learn-sigma/--learn-lambda/--dead-zone-jumps or drop --dtype/--backend.");
+    require(c.backend == "cpu" || !(c.learn_pi || c.learn_sigma || c.learn_lambda),
+            "learning pi, sigma or lambda runs on --backend cpu only so far; drop --backend cuda or the --learn-* flags.");
   }
   // Euler-Maruyama at τ_u = 20 is the default: on natural images MALA's rejections slow the chains
   // as much as doubling τ_u, and the dictionary then stays noise-like (docs/results.md, the cause

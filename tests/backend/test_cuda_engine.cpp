@@ -22,7 +22,7 @@
 #include "lsc/model/model.hpp"
 #include "lsc/sampler/chain_state.hpp"
 #if defined(LSC_HAVE_CUDA)
-#include "../../src/backend/cuda_step_engine.hpp"
+#include "../../src/backend/cuda/step_engine.hpp"
 #endif
 
 namespace lsc {

@@ -4,8 +4,8 @@
 //      discretization, N(μ, C(ε)) (test::ula_covariance), and that law is rejected against Σ;
 //  (b) the K = 2 L0 case of science.md (quadrature): the Euler bias is first order in ε;
 //  (c) A = 0: the spike-and-slab prior itself (zero fraction and KS of the slab), at a small ε;
-//  (d) learning: at T = 0 the engine's dictionary and coefficients follow the double-precision
-//      core learner (SimultaneousLearner with Euler) step for step;
+//  (d) learning: at T = 0 the engine's dictionary and coefficients follow eq. 3.9 and 3.11
+//      written out in double precision, step for step;
 //  (e) bit-identical results for any thread count.
 // Tolerances as in tests/sampler/test_langevin_exact.cpp: k = 4 standard errors of per-chain
 // time averages of independent chains. float32 rounding (1e-7 relative per operation) is four
@@ -22,46 +22,13 @@
 #include "lsc/core/error.hpp"
 #include "lsc/data/batch_source.hpp"
 #include "lsc/learn/learner.hpp"
-#include "lsc/sampler/langevin.hpp"
+#include "../support/sampler.hpp"
 
 namespace lsc {
 namespace {
 
 using test::Estimate;
 constexpr Real kSigmas = 4;
-
-// Lets test::chain_averages drive an engine one step at a time (A fixed: tau_A = 0).
-class EngineDynamics final : public CoefficientDynamics {
- public:
-  EngineDynamics(Backend backend, Dtype dtype, std::uint64_t seed, Real eps) {
-    EngineOptions o;
-    o.backend = backend;
-    o.dtype = dtype;
-    o.seed = seed;
-    o.eps = eps;
-    o.threads = 1;
-    engine_ = make_step_engine(o);
-    eps_ = eps;
-  }
-  void step(const Model& model, const Matrix& X, ChainState& chains) override {
-    if (!loaded_) {
-      engine_->load(model, chains);
-      engine_->set_batch(X);
-      loaded_ = true;
-    }
-    engine_->run(1);
-    Model m = model;
-    engine_->read(m, chains);
-  }
-  const EnergyEval& eval() const override { return unused_; }
-  Real eps() const override { return eps_; }
-
- private:
-  std::unique_ptr<StepEngine> engine_;
-  bool loaded_ = false;
-  Real eps_;
-  EnergyEval unused_;
-};
 
 using Param = std::tuple<Backend, Dtype>;
 
@@ -73,7 +40,7 @@ class StepEngineTest : public testing::TestWithParam<Param> {
   }
   Backend backend() const { return std::get<0>(GetParam()); }
   Dtype dtype() const { return std::get<1>(GetParam()); }
-  EngineDynamics dynamics(std::uint64_t seed, Real eps) const { return {backend(), dtype(), seed, eps}; }
+  test::Sampler dynamics(std::uint64_t seed, Real eps) const { return {seed, {eps}, dtype(), backend()}; }
 };
 
 // (a) K = 3, D = 4, the Gaussian case of test_langevin_exact (P's eigenvalues 1.20, 2.23, 7.63).
@@ -85,7 +52,7 @@ TEST_P(StepEngineTest, GaussianPriorSamplesTheDiscretizedLawExactly) {
   const Matrix C = test::ula_covariance(exact.P, eps);
   const Index K = 3, N = 2000;
   ChainState chains = ChainState::zeros(K, N);
-  EngineDynamics d = dynamics(4, eps);
+  test::Sampler d = dynamics(4, eps);
   const Vector mu = exact.mu;
   // Burn-in: the slowest mode relaxes as (1 − ε p_min)^n, below e^-25 after 500 steps.
   const Matrix avg = test::chain_averages(d, model, x.replicate(1, N), chains, 500, 2000, K + K * K,
@@ -118,7 +85,7 @@ using test::l0_case;
 TEST_P(StepEngineTest, L0EulerBiasIsFirstOrderInEps) {
   const L0Case c = l0_case();
   const Real big = 0.05, small = 0.01;
-  EngineDynamics d_big = dynamics(8, big), d_small = dynamics(9, small);
+  test::Sampler d_big = dynamics(8, big), d_small = dynamics(9, small);
   const std::vector<Estimate> e_big = test::l0_estimates(d_big, c, 4000);
   // At ε = 0.05 the bias is visible (science.md: P(s₂ > 0) 0.576 instead of 0.589) ...
   EXPECT_GT(e_big[1].z(c.exact[1]), kSigmas) << "P(s2 > 0) = " << e_big[1].mean;
@@ -141,7 +108,7 @@ TEST_P(StepEngineTest, FlatLikelihoodSamplesTheSpikeAndSlab) {
   const Index K = 4, N = 5000;
   const Model model{Matrix::Zero(3, K), 0.5, prior};
   ChainState chains = ChainState::zeros(K, N);
-  EngineDynamics d = dynamics(12, 1e-3);
+  test::Sampler d = dynamics(12, 1e-3);
   for (int i = 0; i < 8000; ++i) d.step(model, Matrix::Zero(3, N), chains);  // 8 time units, τ_mix ≈ 1/λ²
   const Matrix S = test::coefficients(prior, chains.U);
   std::vector<Real> slab;
@@ -155,46 +122,44 @@ TEST_P(StepEngineTest, FlatLikelihoodSamplesTheSpikeAndSlab) {
   EXPECT_GT(test::ks_statistic(slab, slab_cdf(Prior::make(PriorKind::l0, 1.25, 0.3))), crit);
 }
 
-// (d) At T = 0 there is no noise and the step is deterministic: the engine and the core's
-// Euler learner (eq. 3.9 + 3.11, double precision) must follow the same trajectory.
-TEST_P(StepEngineTest, LearningFollowsTheCoreLearnerAtZeroTemperature) {
+// (d) At T = 0 there is no noise and the step is deterministic: the engine must follow eq. 3.9
+// and 3.11 written out here in double precision with Eigen, step for step.
+TEST_P(StepEngineTest, LearningFollowsTheEquationsAtZeroTemperature) {
   const Index D = 12, K = 8, N = 64;
   const Model model{0.4 * test::random_normal(D, K, 3), 0.5, Prior::make(PriorKind::l0, 1.0, 0.5)};
-  const ArraySource data(test::random_normal(D, 500, 4), 5);
-  LearnerOptions lo;
-  lo.batch = N;
-  lo.tau_A = 50;
-  lo.tau_x = 1000000;
-  const Real eps = 0.02;
-  SimultaneousLearner core(model, data, lo, std::make_unique<LangevinSampler>(1, LangevinOptions{eps, 0.0, false}));
+  const Matrix X = test::random_normal(D, N, 4);
+  const Real eps = 0.02, tau_A = 50, var = model.sigma * model.sigma, u0 = model.prior.u0();
   EngineOptions o;
   o.backend = backend();
   o.dtype = dtype();
   o.eps = eps;
   o.temperature = 0;
-  o.tau_A = lo.tau_A;
+  o.tau_A = tau_A;
   auto engine = make_step_engine(o);
-  // Both start from the same random chains, for a nontrivial S.
+  // A random start, for a nontrivial S.
   ChainState start = ChainState::zeros(K, N);
   start.U = 2.0 * test::random_normal(K, N, 6);
-  LearnerState state = core.state();
-  state.chains = start;
-  core.restore(state);
-  Matrix X;
-  data.batch(0, N, X);
   engine->load(model, start);
   engine->set_batch(X);
+  Matrix A = model.A, U = start.U;
   const int steps = 100;
-  for (int i = 0; i < steps; ++i) core.step();
+  for (int i = 0; i < steps; ++i) {
+    const Matrix S = U.unaryExpr([&](Real u) { return std::max(std::abs(u) - u0, 0.0); });
+    const Matrix R = A * S - X, G = A.transpose() * R;
+    U -= eps * (U.unaryExpr([&](Real u) { return std::abs(u) > u0 ? std::copysign(1.0, u) : 0.0; })
+                    .cwiseProduct(G) / var +
+                model.prior.lambda * U.unaryExpr([](Real u) { return std::copysign(1.0, u); }));
+    A -= R * S.transpose() / (tau_A * Real(N) * var);
+  }
   engine->run(steps);
-  Model m = model;
+  Model m;
   ChainState c;
   engine->read(m, c);
   // float64: the same arithmetic up to summation order (1e-12); float32: rounding of 1e-7 per
   // operation, amplified over 100 steps by at most (1 + ε L)^100 with ε L ≈ 0.7 here.
   const Real tol = dtype() == Dtype::float64 ? 1e-10 : 2e-3;
-  EXPECT_LE((m.A - core.model().A).cwiseAbs().maxCoeff(), tol * core.model().A.cwiseAbs().maxCoeff());
-  EXPECT_LE((c.U - core.chains().U).cwiseAbs().maxCoeff(), tol * core.chains().U.cwiseAbs().maxCoeff());
+  EXPECT_LE((m.A - A).cwiseAbs().maxCoeff(), tol * A.cwiseAbs().maxCoeff());
+  EXPECT_LE((c.U - U).cwiseAbs().maxCoeff(), tol * U.cwiseAbs().maxCoeff());
   // Not vacuous: the dictionary moved.
   EXPECT_GT((m.A - model.A).cwiseAbs().maxCoeff(), 100 * tol * model.A.cwiseAbs().maxCoeff());
   EXPECT_EQ(c.step, 100u);

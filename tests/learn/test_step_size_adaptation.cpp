@@ -7,7 +7,6 @@
 #include "lsc/core/rng.hpp"
 #include "lsc/data/batch_source.hpp"
 #include "lsc/learn/learner.hpp"
-#include "lsc/sampler/langevin.hpp"
 
 namespace lsc {
 namespace {
@@ -45,23 +44,23 @@ AdaptedRun run_holds(const Problem& s, Real eps_max, Real target, int holds) {
   o.tau_A = 1e15;  // A stays put: this test is about the chains
   o.tau_x = 400;
   o.hold_burn_in = 200;
-  o.adaptation = StepSizeAdaptation{target, 0.05, eps_max};
-  LangevinOptions l;
-  l.eps = eps_max;
-  l.metropolis = true;
-  SimultaneousLearner learner(s.model, data, o, std::make_unique<LangevinSampler>(6, l));
+  EngineOptions e;
+  e.dtype = Dtype::float64;
+  e.sampler = SamplerKind::mala;
+  e.seed = 6;
+  e.eps = eps_max;
+  e.adaptation = StepSizeAdaptation{target, 0.05, eps_max};
+  SimultaneousLearner learner(s.model, data, o, e);
   AdaptedRun r;
   for (int t = 0; t < holds * 400; ++t) {
     const bool last_hold = t >= (holds - 1) * 400;
-    const std::uint64_t accepted_before = learner.chains().accepted, proposed_before = learner.chains().proposed;
     const Real eps_before = learner.coefficient_eps();
     learner.step();
     if (t % 400 == 199) r.eps_end_of_burn_in = learner.coefficient_eps();
     if (t % 400 >= 200) {
       r.eps_constant_while_learning &= learner.coefficient_eps() == eps_before;
       if (last_hold)
-        r.late_acceptance += Real(learner.chains().accepted - accepted_before) /
-                             Real(learner.chains().proposed - proposed_before) / 200.0;
+        r.late_acceptance += learner.engine().stats().acceptance / 200.0;
     }
   }
   return r;

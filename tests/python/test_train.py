@@ -135,5 +135,5 @@ def test_float32_engine_learns_the_bars_like_the_cli(tmp_path, cli):
     cli("train", "--data", "bars", "--method", "lsc", "--sampler", "euler", "--dtype", "float32", "--steps", 3000,
         "--seed", 2, "--threads", 1, "--out", tmp_path / "cli")
     assert (tmp_path / "py" / "dictionary.npy").read_bytes() == (tmp_path / "cli" / "dictionary.npy").read_bytes()
-    with pytest.raises(lsc.LscError, match="sampler euler"):
-        lsc.train("bars", method="lsc", sampler="mala", dtype="float32", steps=10, progress=False)
+    with pytest.raises(lsc.LscError, match="drop them for dsc"):
+        lsc.train("bars", method="dsc", dtype="float32", steps=10, progress=False)

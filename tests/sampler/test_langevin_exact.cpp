@@ -1,4 +1,4 @@
-// The Langevin sampler against exact answers (docs/design.md, "Tests"):
+// The Langevin samplers of the engine (backend/step_engine.hpp), in float64 and float32, against exact answers (docs/design.md, "Tests"):
 //  (a) Gaussian prior: MALA samples the closed-form posterior N(μ, Σ); Euler-Maruyama samples
 //      the exact stationary law of its own discretization, N(μ, C(ε)), and is rejected against Σ.
 //  (b) The K = 2 L0 case of science.md, exact by quadrature: MALA passes where Euler-Maruyama
@@ -27,12 +27,20 @@
 #include "../support/quadrature.hpp"
 #include "../support/stats.hpp"
 #include "lsc/core/parallel.hpp"
-#include "lsc/sampler/langevin.hpp"
+#include "../support/sampler.hpp"
 
 namespace lsc {
 namespace {
 
 using test::Estimate;
+
+// Every sampler test runs on the engine in float64 and in float32 (the fixture sets it).
+Dtype g_dtype = Dtype::float64;
+
+class Langevin : public testing::TestWithParam<Dtype> {
+ protected:
+  void SetUp() override { g_dtype = GetParam(); }
+};
 
 constexpr Real kSigmas = 4;  // k of every "within k standard errors"
 
@@ -60,11 +68,11 @@ struct Moments {
   std::vector<std::vector<Estimate>> cov;
 };
 
-Moments gaussian_moments(const GaussianCase& g, LangevinOptions options, std::uint64_t seed) {
+Moments gaussian_moments(const GaussianCase& g, test::SamplerOptions options, std::uint64_t seed) {
   const Index K = 3, N = 2000;
   // Burn-in: the slowest mode relaxes as (1 − ε p_min)^n, below e^-25 after 500 steps at ε ≥ 0.05.
   const int burn_in = 500, steps = 2000;
-  LangevinSampler sampler(seed, options);
+  test::Sampler sampler(seed, options, g_dtype);
   ChainState chains = ChainState::zeros(K, N);
   const Vector mu = g.exact.mu;
   const Matrix avg = test::chain_averages(
@@ -105,7 +113,7 @@ void expect_moments(const Moments& m, const Vector& mu, const Matrix& C) {
   }
 }
 
-TEST(LangevinGaussian, MalaSamplesTheExactPosterior) {
+TEST_P(Langevin, Gaussian_MalaSamplesTheExactPosterior) {
   test::ScopedThreads one(1);
   const GaussianCase g = gaussian_case();
   const Real eps = 0.1;  // ε·p_max = 0.76: Euler-Maruyama's covariance is off by up to 60 %
@@ -115,7 +123,7 @@ TEST(LangevinGaussian, MalaSamplesTheExactPosterior) {
   EXPECT_GE(max_cov_z(m, test::ula_covariance(g.exact.P, eps)), 10.0);
 }
 
-TEST(LangevinGaussian, EulerSamplesItsDiscretizedLawAndIsRejectedAgainstThePosterior) {
+TEST_P(Langevin, Gaussian_EulerSamplesItsDiscretizedLawAndIsRejectedAgainstThePosterior) {
   test::ScopedThreads one(1);
   const GaussianCase g = gaussian_case();
   // For u' = u − εP(u − μ) + √(2ε)ξ the stationary law is N(μ, C), C = (I − εP)C(I − εP)ᵀ + 2εI.
@@ -133,7 +141,7 @@ TEST(LangevinGaussian, EulerSamplesItsDiscretizedLawAndIsRejectedAgainstThePoste
   EXPECT_GT(max_cov_z(m, g.exact.Sigma), kSigmas);
 }
 
-TEST(LangevinGaussian, StationaryCovarianceScalesWithTemperature) {
+TEST_P(Langevin, Gaussian_StationaryCovarianceScalesWithTemperature) {
   test::ScopedThreads one(1);
   const GaussianCase g = gaussian_case();
   // Euler-Maruyama with noise √(2Tε): the Lyapunov solution scales with T, C_T = T·C.
@@ -149,9 +157,9 @@ TEST(LangevinGaussian, StationaryCovarianceScalesWithTemperature) {
 // (b) The K = 2 L0 case of science.md: D = 3, σ = 0.5, λ = 1, π = 0.3.
 
 // Per-chain estimates of the four quantities of test::L0Case::exact (tests/support/l0_case.hpp).
-std::vector<Estimate> l0_estimates(const test::L0Case& c, LangevinOptions options, std::uint64_t seed,
+std::vector<Estimate> l0_estimates(const test::L0Case& c, test::SamplerOptions options, std::uint64_t seed,
                                    int steps) {
-  LangevinSampler sampler(seed, options);
+  test::Sampler sampler(seed, options, g_dtype);
   return test::l0_estimates(sampler, c, steps);
 }
 
@@ -161,7 +169,7 @@ TEST(LangevinL0, QuadratureReproducesTheReferenceValues) {
   for (int i = 0; i < 4; ++i) EXPECT_NEAR(c.exact[i], reference[i], 5e-5) << "quantity " << i;
 }
 
-TEST(LangevinL0, MalaMatchesQuadrature) {
+TEST_P(Langevin, L0_MalaMatchesQuadrature) {
   test::ScopedThreads one(1);
   const test::L0Case c = test::l0_case();
   const std::vector<Estimate> e = l0_estimates(c, {0.05, 1.0, true}, 7, 4000);
@@ -170,10 +178,10 @@ TEST(LangevinL0, MalaMatchesQuadrature) {
         << "quantity " << i << ": " << e[i].mean << " ± " << e[i].se << ", exact " << c.exact[i];
 }
 
-TEST(LangevinL0, MalaWithDeadZoneJumpsMatchesQuadrature) {
+TEST_P(Langevin, L0_MalaWithDeadZoneJumpsMatchesQuadrature) {
   test::ScopedThreads one(1);
   const test::L0Case c = test::l0_case();
-  LangevinOptions o{0.05, 1.0, true};
+  test::SamplerOptions o{0.05, 1.0, true};
   o.dead_zone_jumps = true;
   const std::vector<Estimate> e = l0_estimates(c, o, 13, 4000);
   for (int i = 0; i < 4; ++i)
@@ -181,7 +189,7 @@ TEST(LangevinL0, MalaWithDeadZoneJumpsMatchesQuadrature) {
         << "quantity " << i << ": " << e[i].mean << " ± " << e[i].se << ", exact " << c.exact[i];
 }
 
-TEST(LangevinL0, EulerBiasIsVisibleAtLargeStepAndFirstOrderInEps) {
+TEST_P(Langevin, L0_EulerBiasIsVisibleAtLargeStepAndFirstOrderInEps) {
   test::ScopedThreads one(1);
   const test::L0Case c = test::l0_case();
   // At ε = 0.05 (science.md: 0.576 instead of 0.589) Euler-Maruyama is rejected.
@@ -219,7 +227,7 @@ std::vector<Real> prior_samples(const PriorCase& pc, std::uint64_t seed) {
   const Index K = 4, N = pc.chains;
   const Model model{Matrix::Zero(3, K), 0.5, pc.prior};
   const Matrix X = Matrix::Zero(3, N);
-  LangevinSampler sampler(seed, {pc.eps, 1.0, true});
+  test::Sampler sampler(seed, {pc.eps, 1.0, true}, g_dtype);
   ChainState chains = ChainState::zeros(K, N);
   for (int i = 0; i < pc.burn_in; ++i) sampler.step(model, X, chains);
   const Matrix S = test::coefficients(pc.prior, chains.U);
@@ -229,7 +237,7 @@ std::vector<Real> prior_samples(const PriorCase& pc, std::uint64_t seed) {
 // The KS level: the critical value is exceeded with probability 1e-3 under the prior.
 constexpr Real kAlpha = 1e-3;
 
-TEST(LangevinPrior, FlatLikelihoodSamplesTheSmoothPriors) {
+TEST_P(Langevin, Prior_FlatLikelihoodSamplesTheSmoothPriors) {
   test::ScopedThreads one(1);
   const PriorCase cases[] = {{Prior::make(PriorKind::l1, 1.5), 0.25, 400},
                              {Prior::make(PriorKind::laplace, 0.8), 0.8, 400},
@@ -250,7 +258,7 @@ TEST(LangevinPrior, FlatLikelihoodSamplesTheSmoothPriors) {
   }
 }
 
-TEST(LangevinPrior, FlatLikelihoodSamplesTheSpikeAndSlab) {
+TEST_P(Langevin, Prior_FlatLikelihoodSamplesTheSpikeAndSlab) {
   test::ScopedThreads one(1);
   const Prior prior = Prior::make(PriorKind::l0, 1.0, 0.3);
   const std::vector<Real> s = prior_samples({prior, 0.5, 400}, 12);
@@ -276,7 +284,7 @@ TEST(LangevinPrior, FlatLikelihoodSamplesTheSpikeAndSlab) {
 // (e^{λu0} − 1 − λu0)/(ελ²) ≈ 1900 steps on average at ε = 0.05. After 200 steps from u = 0 plain
 // MALA has activated only a fraction of the chains (measured 0.047); with the jumps the fraction
 // is the posterior's (binomial error; measured 0.597 against 0.607).
-TEST(LangevinL0, DeadZoneJumpsActivateWhatTheDataWant) {
+TEST_P(Langevin, L0_DeadZoneJumpsActivateWhatTheDataWant) {
   test::ScopedThreads one(1);
   const Real pi = 0.01, lambda = 1.0, sigma = 0.5, a = 1.0, x = 1.8;
   const Model model{Matrix::Constant(1, 1, a), sigma, Prior::make(PriorKind::l0, lambda, pi)};
@@ -287,9 +295,9 @@ TEST(LangevinL0, DeadZoneJumpsActivateWhatTheDataWant) {
   const Index N = 4000;
   const Matrix X = Matrix::Constant(1, N, x);
   const auto active_fraction = [&](bool jumps) {
-    LangevinOptions o{0.05, 1.0, true};
+    test::SamplerOptions o{0.05, 1.0, true};
     o.dead_zone_jumps = jumps;
-    LangevinSampler sampler(14, o);
+    test::Sampler sampler(14, o, g_dtype);
     ChainState chains = ChainState::zeros(1, N);
     for (int t = 0; t < 200; ++t) sampler.step(model, X, chains);
     return (chains.U.array().abs() > model.prior.u0()).cast<Real>().mean();
@@ -312,7 +320,7 @@ bool same_bits(const Matrix& a, const Matrix& b) {
 // U after `steps` steps of chains first .. first + n − 1 on data columns first .. first + n − 1.
 Matrix run_chains(const Model& model, const Matrix& X, std::uint64_t seed, bool metropolis,
                   Index first, Index n, int steps = 50) {
-  LangevinSampler sampler(seed, {0.05, 1.0, metropolis});
+  test::Sampler sampler(seed, {0.05, 1.0, metropolis}, g_dtype);
   ChainState chains = ChainState::zeros(model.K(), n, static_cast<std::uint64_t>(first));
   const Matrix Xn = X.middleCols(first, n);
   for (int i = 0; i < steps; ++i) sampler.step(model, Xn, chains);
@@ -323,10 +331,10 @@ const Model repro_model{0.5 * test::random_normal(4, 3, 1), 0.5,
                         Prior::make(PriorKind::l0, 1.0, 0.3)};
 const Matrix repro_X = test::random_normal(4, 20, 2);
 
-TEST(LangevinReproducibility, BitIdenticalForAnyThreadCount) {
-  // Batches wide enough for the column loops to run in parallel (they stay serial below
-  // kParallelMinColumns), on the small model and on a bars-sized one.
-  const Index N = 2 * kParallelMinColumns + 37;
+TEST_P(Langevin, Reproducibility_BitIdenticalForAnyThreadCount) {
+  // Batches of several of the engine's chunks of columns (kCpuChunk = 128), which threads share,
+  // on the small model and on a bars-sized one.
+  const Index N = 2 * 128 + 37;
   const Model big{0.2 * test::random_normal(64, 32, 3), 0.5, Prior::make(PriorKind::l0, 1.0, 0.3)};
   const Matrix small_X = test::random_normal(4, N, 4), big_X = test::random_normal(64, N, 5);
   for (bool metropolis : {false, true}) {
@@ -349,7 +357,7 @@ TEST(LangevinReproducibility, BitIdenticalForAnyThreadCount) {
   }
 }
 
-TEST(LangevinReproducibility, NoiseDependsOnlyOnSeedStepAndChain) {
+TEST_P(Langevin, Reproducibility_NoiseDependsOnlyOnSeedStepAndChain) {
   test::ScopedThreads one(1);
   // With A = 0 a column's update involves only its own u and its noise, so chain j must follow
   // the same path bit for bit whatever else is in the batch.
@@ -363,13 +371,14 @@ TEST(LangevinReproducibility, NoiseDependsOnlyOnSeedStepAndChain) {
   }
 }
 
-TEST(LangevinReproducibility, ChainDoesNotDependOnTheRestOfTheBatchBeyondRounding) {
+TEST_P(Langevin, Reproducibility_ChainDoesNotDependOnTheRestOfTheBatchBeyondRounding) {
   test::ScopedThreads one(1);
-  // With a dictionary the products A·S and Aᵀ·R round differently by batch size (Eigen's
-  // coefficient-wise product below its small-size threshold, gemm above it, and gemm's edge
-  // tiles), by 1 ulp of G per step (rng.hpp states this limit of the promise); the dynamics do not amplify that (the Euler
+  // With a dictionary the products A·S and Aᵀ·R round differently by batch size (BLAS's kernels
+  // and edge tiles depend on the number of columns), by 1 ulp of G per step (rng.hpp states this limit of the promise); the dynamics do not amplify that (the Euler
   // map contracts for ε·L < 2, and a gate or accept decision flips only if a value lies within
-  // an ulp of its threshold), so 50 steps stay within 1e-12.
+  // an ulp of its threshold), so 50 steps stay within 1e-12 in float64, and within as many
+  // float32 ulps (1e-12 · 2^29) in float32.
+  const Real tol = g_dtype == Dtype::float64 ? 1e-12 : 1e-12 * 0x1p29;
   for (bool metropolis : {false, true}) {
     SCOPED_TRACE(metropolis ? "MALA" : "Euler-Maruyama");
     const Matrix all = run_chains(repro_model, repro_X, 5, metropolis, 0, 20);
@@ -380,9 +389,12 @@ TEST(LangevinReproducibility, ChainDoesNotDependOnTheRestOfTheBatchBeyondRoundin
     EXPECT_LT((run_chains(repro_model, repro_X, 5, metropolis, 10, 10) - all.rightCols(10))
                   .cwiseAbs()
                   .maxCoeff(),
-              1e-12);
+              tol);
   }
 }
+
+INSTANTIATE_TEST_SUITE_P(Dtypes, Langevin, testing::Values(Dtype::float64, Dtype::float32),
+                         [](const testing::TestParamInfo<Dtype>& info) { return name_of(info.param); });
 
 }  // namespace
 }  // namespace lsc

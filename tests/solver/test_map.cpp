@@ -14,7 +14,7 @@
 #include "lsc/core/error.hpp"
 #include "lsc/model/energy.hpp"
 #include "lsc/sampler/chain_state.hpp"
-#include "lsc/solver/gradient_flow.hpp"
+#include "lsc/backend/step_engine.hpp"
 #include "lsc/solver/lca.hpp"
 #include "lsc/solver/proximal_gradient.hpp"
 
@@ -23,12 +23,25 @@ namespace {
 
 Real max_abs(const Matrix& M) { return M.cwiseAbs().maxCoeff(); }
 
+// The SSC gradient flow (the engine's gradient_flow sampler, float64, A fixed).
+std::unique_ptr<StepEngine> gradient_flow_engine(Real eps) {
+  EngineOptions o;
+  o.dtype = Dtype::float64;
+  o.sampler = SamplerKind::gradient_flow;
+  o.eps = eps;
+  o.temperature = 0;
+  return make_step_engine(o);
+}
+
 // S after `steps` steps of the SSC gradient flow from S = 0.
 Matrix gradient_flow(const Model& model, const Matrix& X, Real eps, int steps) {
-  GradientFlow flow(eps);
-  ChainState chains = ChainState::zeros(model.K(), X.cols());
-  for (int i = 0; i < steps; ++i) flow.step(model, X, chains);
-  return chains.U;
+  auto flow = gradient_flow_engine(eps);
+  flow->load(model, ChainState::zeros(model.K(), X.cols()));
+  flow->set_batch(X);
+  flow->run(static_cast<std::uint64_t>(steps));
+  Matrix S;
+  flow->read_coefficients(S);
+  return S;
 }
 
 Matrix solve(MapSolver&& solver, const Model& model, const Matrix& X) {
@@ -213,11 +226,10 @@ TEST(MapSolvers, RejectThePriorsTheyCannotHandle) {
   // The spike-and-slab posterior always peaks at s = 0: no MAP method may run on it.
   EXPECT_THROW(ProximalGradient().solve(l0, X, S), Error);
   EXPECT_THROW(Lca().solve(l0, X, S), Error);
-  ChainState chains = ChainState::zeros(3, 5);
-  EXPECT_THROW(GradientFlow(0.1).step(l0, X, chains), Error);
+  EXPECT_THROW(gradient_flow_engine(0.1)->load(l0, ChainState::zeros(3, 5)), Error);
   // LCA needs a threshold function, which the non-convex Cauchy cost lacks.
   EXPECT_THROW(Lca().solve(Model{A, 0.5, Prior::make(PriorKind::cauchy, 1.0)}, X, S), Error);
-  EXPECT_THROW(GradientFlow(0.0), Error);
+  EXPECT_THROW(gradient_flow_engine(0.0), Error);
 }
 
 }  // namespace

@@ -34,7 +34,7 @@ L0Case l0_case() {
   return c;
 }
 
-std::vector<Estimate> l0_estimates(CoefficientDynamics& dynamics, const L0Case& c, int steps) {
+std::vector<Estimate> l0_estimates(Sampler& dynamics, const L0Case& c, int steps) {
   const Index N = 2000;
   ChainState chains = ChainState::zeros(2, N);
   const Matrix avg = chain_averages(dynamics, c.model, c.x.replicate(1, N), chains,

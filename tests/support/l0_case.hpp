@@ -4,7 +4,7 @@
 #include <vector>
 
 #include "lsc/model/model.hpp"
-#include "lsc/sampler/dynamics.hpp"
+#include "sampler.hpp"
 #include "stats.hpp"
 
 namespace lsc::test {
@@ -21,8 +21,8 @@ struct L0Case {
 L0Case l0_case();
 
 // Per-chain estimates of the four quantities of L0Case::exact from 2000 chains driven by
-// `dynamics` (A fixed): a burn-in of 50 time units (ε·steps; the integrated autocorrelation time
+// `dynamics`: a burn-in of 50 time units (ε·steps; the integrated autocorrelation time
 // of 1(s₂ > 0) is about 2 time units at every ε here), then `steps` recorded steps.
-std::vector<Estimate> l0_estimates(CoefficientDynamics& dynamics, const L0Case& c, int steps);
+std::vector<Estimate> l0_estimates(Sampler& dynamics, const L0Case& c, int steps);
 
 }  // namespace lsc::test

@@ -19,7 +19,7 @@ Matrix coefficients(const Prior& prior, const Matrix& U) {
   });
 }
 
-Matrix chain_averages(CoefficientDynamics& dynamics, const Model& model, const Matrix& X,
+Matrix chain_averages(Sampler& dynamics, const Model& model, const Matrix& X,
                       ChainState& chains, int burn_in, int steps, Index M,
                       const ChainStatistic& stat) {
   for (int i = 0; i < burn_in; ++i) dynamics.step(model, X, chains);

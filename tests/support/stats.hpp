@@ -9,7 +9,7 @@
 #include "lsc/core/parallel.hpp"
 #include "lsc/model/model.hpp"
 #include "lsc/sampler/chain_state.hpp"
-#include "lsc/sampler/dynamics.hpp"
+#include "sampler.hpp"
 
 namespace lsc::test {
 
@@ -47,7 +47,7 @@ using ChainStatistic = std::function<void(const Matrix& S, Matrix& acc)>;
 // (M×N) of `stat` over the states after each of those steps. The chains are independent, so
 // each column is an independent estimate and the spread across columns gives the standard error
 // whatever the autocorrelation within a chain.
-Matrix chain_averages(CoefficientDynamics& dynamics, const Model& model, const Matrix& X,
+Matrix chain_averages(Sampler& sampler, const Model& model, const Matrix& X,
                       ChainState& chains, int burn_in, int steps, Index M,
                       const ChainStatistic& stat);
 

@@ -1,72 +1,114 @@
 #pragma once
-// The fused learning step on a backend: coefficients by Euler-Maruyama (eq. 2.29 / 3.9) and the
-// dictionary (eq. 2.26 / 3.11) advance together, in float32 or float64, on the CPU or on a CUDA
-// device, each backend on its own copy of the state. One interface with the CPU and the GPU
-// behind it (as FAISS's indexes); the elementwise math both run is written once (prior_ops.hpp,
-// noise.hpp, langevin_update.hpp), so the backends differ only in where the products run.
+// The one step of the coefficient dynamics, and of the dictionary beside it, on a backend: every
+// learner and every sampling front end (lsc train, lsc infer, Python) runs this, in float32 or
+// float64, on the CPU or on a CUDA device, each backend on its own copy of the state. One
+// interface with the CPU and the GPU behind it (as FAISS's indexes); the elementwise math is
+// written once (prior_ops.hpp, noise.hpp, langevin_update.hpp), so the backends differ only in
+// where the products run.
 //
 // One step, with S = s(U) the coefficients at its start:
-//   R = A S − X,  G = Aᵀ R                         (two products)
-//   U ← U − ε (ds/du ⊙ G/σ² + C'(U)) + √(2Tε) ξ    (fused with the noise, then S ← s(U))
-//   A ← A − R Sᵀ / (τ_A N σ²)                       (the third product, old S)
-// ξ is keyed by (seed, step, chain, element) exactly as in LangevinSampler's counter layout, so
-// the CPU and GPU backends draw the same numbers. Results do not depend on the thread count.
+//   R = A S − X,  G = Aᵀ R                              (two products)
+//   [l0, dead_zone_jumps: a Metropolis sweep across the dead zone, R and G kept consistent]
+//   euler:         U ← U − ε (ds/du ⊙ G/σ² + C'(U)) + √(2Tε) ξ      (eq. 2.29 / 3.9)
+//   mala:          the same as a proposal U', R' = A S' − X, G' = Aᵀ R' (two more products; one
+//                  pair only while A and X stay fixed, as in inference), accepted per chain with
+//                  min(1, exp(−ΔE/T) q(U|U')/q(U'|U)), energies summed in double
+//   gradient_flow: U ← prox_{εC}(U − ε G/σ²)  (SSC's MAP dynamics, Alg. 2; U holds S)
+//   A ← A − R Sᵀ / (τ_A N σ²)                            (eq. 2.26 / 3.11, the S of the start)
+// ξ is keyed by (seed, step, chain, element) (noise.hpp), the MALA and jump uniforms by
+// (seed, step, chain), so the CPU and GPU backends draw the same numbers; results do not depend
+// on the thread count.
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
 
 #include "lsc/model/model.hpp"
 #include "lsc/sampler/chain_state.hpp"
+#include "lsc/sampler/step_size_adaptation.hpp"
 
 namespace lsc {
 
 enum class Dtype { float32, float64 };
 enum class Backend { cpu, cuda };
+enum class SamplerKind { euler, mala, gradient_flow };
 
 Dtype dtype_from_name(const std::string& name);  // "float32" | "float64"
 std::string name_of(Dtype dtype);
 Backend backend_from_name(const std::string& name);  // "cpu" | "cuda"
 std::string name_of(Backend backend);
+SamplerKind sampler_from_name(const std::string& name);  // "euler" | "mala" | "gradient_flow"
+std::string name_of(SamplerKind sampler);
 
 struct EngineOptions {
   Backend backend = Backend::cpu;
   Dtype dtype = Dtype::float32;
+  SamplerKind sampler = SamplerKind::euler;
+  bool dead_zone_jumps = false;  // l0 only; ignored for the other priors and at T = 0
   std::uint64_t seed = 0;
-  Real eps = 0.05;         // ε = Δt/τ_u
+  Real eps = 0.05;         // ε = Δt/τ_u (the start of the adaptation, when there is one)
   Real temperature = 1.0;  // T of eq. 2.27
   Real tau_A = 0;          // dictionary time constant on batch means; 0 keeps A fixed (sampling)
+  // MALA: Robbins-Monro on log ε in the steps run with StepMode::adapt (never while learning).
+  std::optional<StepSizeAdaptation> adaptation;
   int threads = 0;         // CPU: OpenMP threads (0: lsc::threads())
   // CUDA float32: let cuBLAS use TF32 tensor cores for the products (10-bit mantissas).
   bool tf32 = false;
 };
 
-// Of the state at the start of the last step, as the learners' StepStats.
+// What a call of run() does besides stepping the chains.
+struct StepMode {
+  bool learn_dictionary = true;  // false: A stays fixed (the hold burn-in, inference)
+  bool adapt = false;            // MALA: adapt ε after each step (EngineOptions::adaptation)
+  bool accumulate = false;       // add s and 1[s ≠ 0] after each step to the running sums
+};
+
+// Of the last step, for the state at its start (after the dead-zone sweep): metrics, and the
+// batch sums that learning π, σ and λ reads (learn/parameter_learning.hpp).
 struct EngineStats {
   Real reconstruction_error = 0;  // ‖A s − x‖² / D, mean over the batch
   Real active_fraction = 0;       // fraction of s ≠ 0
+  Real acceptance = 1;            // fraction of chains whose MALA proposal was accepted
+  double residual_sq = 0;         // Σ ‖A s − x‖²
+  double drive_u0 = 0;            // Σ (Aᵀ(A s − x))_k / σ² over s_k > 0 (eq. 3.13)
+  double slab_cost = 0;           // Σ λ C(s) over s > 0 for l0, over every s otherwise (eq. 2.10)
+  double slab_count = 0;          // how many terms slab_cost has
+  std::uint64_t chains = 0;       // N
+  Index coefficients = 0;         // K
 };
 
 class StepEngine {
  public:
   virtual ~StepEngine() = default;
-  // Copies the model (A, σ, prior) and the chains (U, ids, step) into the engine.
+  // Copies the model (A, σ, prior) and the chains (U, ids, step, ε, MALA counts) into the engine.
+  // chains.eps = 0 takes EngineOptions::eps.
   virtual void load(const Model& model, const ChainState& chains) = 0;
   // The batch the chains are tied to, D×N (one column per chain).
   virtual void set_batch(const Matrix& X) = 0;
-  // `steps` steps; with learn_dictionary false A stays fixed (the learners' hold burn-in).
-  virtual void run(std::uint64_t steps, bool learn_dictionary = true) = 0;
+  // σ and the prior after π, σ or λ learned (A and the chains stay).
+  virtual void set_parameters(Real sigma, const Prior& prior) = 0;
+  // A after the learner changed it (unit-norm columns of SSC).
+  virtual void set_dictionary(const Matrix& A) = 0;
+  virtual void run(std::uint64_t steps, StepMode mode = {}) = 0;
   // For benchmarks: `steps` repetitions of the step's three products alone, on the same library
   // and the same buffers (the roofline of the fused step); leaves the state undefined.
   virtual void run_products_only(std::uint64_t steps) = 0;
-  // Copies A into model.A and U and the step count into chains (σ and the prior do not change).
+  // Copies A into model.A and U, the step count, ε and the MALA counts into chains.
   virtual void read(Model& model, ChainState& chains) const = 0;
   // Copies A alone (the learners read it after every step; the chains only at checkpoints).
   virtual void read_dictionary(Matrix& A) const = 0;
+  // s(U) of the current state, K×N.
+  virtual void read_coefficients(Matrix& S) const = 0;
+  // The sums of s and of 1[s ≠ 0] over the steps run with StepMode::accumulate, K×N each, and
+  // how many steps that was; reset_sums() starts them again.
+  virtual void read_sums(Matrix& sum_s, Matrix& sum_active, std::uint64_t& count) const = 0;
+  virtual void reset_sums() = 0;
   virtual EngineStats stats() const = 0;
+  virtual Real eps() const = 0;  // ε in use (adapted for MALA)
   virtual std::string name() const = 0;  // e.g. "cpu float32 (2 threads)"
 };
 
-// Throws Error with one sentence if the backend is not built or has no device.
+// Throws Error with one sentence if the backend is not built, has no device, or lacks a feature.
 std::unique_ptr<StepEngine> make_step_engine(const EngineOptions& options);
 
 // Whether make_step_engine can give this backend here; if not, `why` says why in one sentence.

@@ -34,6 +34,7 @@ LSC_HD float copysign(float x, float s) { return copysignf(x, s); }
 LSC_HD double copysign(double x, double s) { return ::copysign(x, s); }
 LSC_HD float log1p(float x) { return log1pf(x); }
 LSC_HD double log1p(double x) { return ::log1p(x); }
+LSC_HD double log(double x) { return ::log(x); }
 LSC_HD float sqrt(float x) { return sqrtf(x); }
 LSC_HD double sqrt(double x) { return ::sqrt(x); }
 #else
@@ -43,6 +44,7 @@ LSC_HD float copysign(float x, float s) { return std::copysign(x, s); }
 LSC_HD double copysign(double x, double s) { return std::copysign(x, s); }
 LSC_HD float log1p(float x) { return std::log1p(x); }
 LSC_HD double log1p(double x) { return std::log1p(x); }
+LSC_HD double log(double x) { return std::log(x); }
 LSC_HD float sqrt(float x) { return std::sqrt(x); }
 LSC_HD double sqrt(double x) { return std::sqrt(x); }
 #endif

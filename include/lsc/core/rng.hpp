@@ -26,7 +26,7 @@ enum class Purpose : std::uint32_t {
   ais = 7,             // annealed importance sampling: prior draws, HMC momenta, accept/reject
   nn_init = 8,         // neural-network weights (step: layer id, chain: output unit)
   svae_noise = 9,      // SVAE reparameterization noise n of SVAE eq. 25
-  dead_zone_jump = 10, // L0 dead-zone jump accept/reject uniforms (LangevinSampler::jump_sweep)
+  dead_zone_jump = 10, // L0 dead-zone jump accept/reject uniforms (langevin_update.hpp)
 };
 
 class Philox {

@@ -9,11 +9,11 @@
 #include <optional>
 #include <vector>
 
+#include "lsc/backend/step_engine.hpp"
 #include "lsc/data/batch_source.hpp"
 #include "lsc/learn/parameter_learning.hpp"
 #include "lsc/model/model.hpp"
-#include "lsc/sampler/dynamics.hpp"
-#include "lsc/sampler/step_size_adaptation.hpp"
+#include "lsc/sampler/chain_state.hpp"
 #include "lsc/solver/map_solver.hpp"
 
 namespace lsc {
@@ -41,8 +41,6 @@ struct LearnerOptions {
   std::uint64_t hold_burn_in = 0;
   bool normalize = false;      // unit-norm columns after each update (eq. 2.15; DSC, LCA, SSC)
   std::optional<VarianceNormalization> variance_normalization;  // instead of unit norms (DSC, LCA)
-  // MALA step-size control during the hold burn-in (never while learning; LSC only).
-  std::optional<StepSizeAdaptation> adaptation;
   ParameterRates parameters;   // π, σ, λ learning (sampling learners only)
 };
 
@@ -115,24 +113,29 @@ class NestedLearner final : public Learner {
   StepStats stats_;
 };
 
-// SSC, LSC and L0-LSC: coefficients and dictionary take one Euler step together at every time
-// step; the batch changes every τ_X steps while the chains continue (they are never reset).
+// SSC, LSC and L0-LSC: coefficients and dictionary take one step together at every time step,
+// on a StepEngine (backend/step_engine.hpp: Euler-Maruyama, MALA or SSC's gradient flow, any
+// dtype and backend); the batch changes every τ_X steps while the chains continue (they are never
+// reset). In the first hold_burn_in steps of each hold nothing is learned and MALA adapts its ε
+// (EngineOptions::adaptation); after them the dictionary learns in the engine's step and π, σ, λ
+// from the engine's batch sums of the same state.
 class SimultaneousLearner final : public Learner {
  public:
-  SimultaneousLearner(Model model, const BatchSource& source, LearnerOptions options,
-                      std::unique_ptr<CoefficientDynamics> dynamics, std::uint64_t first_chain = 0);
+  SimultaneousLearner(Model model, const BatchSource& source, LearnerOptions options, EngineOptions engine,
+                      std::uint64_t first_chain = 0);
   void step() override;
-  StepStats stats() const override { return stats_of(dynamics_->eval().R, dynamics_->eval().S); }
-  const Matrix& coefficients() const override { return dynamics_->eval().S; }
-  Real acceptance_rate() const override { return chains_.acceptance_rate(); }
-  Real coefficient_eps() const override;
-  LearnerState state() const override { return {step_, model_, chains_, {}}; }
+  StepStats stats() const override;
+  const Matrix& coefficients() const override;  // s(U) after the most recent step
+  Real acceptance_rate() const override;
+  Real coefficient_eps() const override { return engine_->eps(); }
+  LearnerState state() const override;
   void restore(const LearnerState& state) override;
-  const ChainState& chains() const { return chains_; }
+  const StepEngine& engine() const { return *engine_; }
 
  private:
-  std::unique_ptr<CoefficientDynamics> dynamics_;
-  ChainState chains_;
+  std::unique_ptr<StepEngine> engine_;
+  bool has_batch_ = false;
+  mutable Matrix S_;  // coefficients(), read from the engine on demand
 };
 
 }  // namespace lsc

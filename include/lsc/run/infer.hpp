@@ -20,7 +20,10 @@ struct InferConfig {
   Real temperature = 1.0;
   // mala: adapt ε toward this acceptance during the burn-in, never above 1/tau_u (0: off).
   Real target_accept = 0.574;
-  bool dead_zone_jumps = false;  // l0: Metropolis jumps across the dead zone (LangevinSampler)
+  bool dead_zone_jumps = false;  // l0: Metropolis jumps across the dead zone (langevin_update.hpp)
+  // The engine that samples (backend/step_engine.hpp): "float32" (default) or "float64", and
+  // "cpu" (default) or "cuda".
+  std::string dtype, backend;
   int map_steps = 500;            // iterations of map / lca
   // map / lca stop before map_steps once no coefficient moves by more than this in a step
   // (0: always run map_steps).

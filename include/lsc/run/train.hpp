@@ -40,10 +40,9 @@ struct TrainConfig {
   // MALA: adapt ε toward this acceptance during each hold burn-in, never above 1/τ_u
   // (sampler/step_size_adaptation.hpp); 0 switches it off. Default 0.574.
   std::optional<Real> target_accept;
-  bool dead_zone_jumps = false;  // L0: Metropolis jumps across the dead zone (LangevinSampler)
-  // lsc with the euler sampler on a StepEngine (backend/step_engine.hpp): "float32" or
-  // "float64", and "cpu" or "cuda". Empty: the core's double-precision learner, which also has
-  // MALA and π/σ/λ learning. Either one set selects the engine (the other: float32, cpu).
+  bool dead_zone_jumps = false;  // L0: Metropolis jumps across the dead zone (langevin_update.hpp)
+  // The engine that runs lsc and ssc (backend/step_engine.hpp): "float32" (default) or
+  // "float64", and "cpu" (default) or "cuda".
   std::string dtype, backend;
   Real temperature = 1.0;
   Real lr = 0;                 // Adam's learning rate (svae); 0: 1e-4 (SVAE §4.3)

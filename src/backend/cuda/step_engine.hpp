@@ -1,6 +1,6 @@
 #pragma once
 // The CUDA backend of StepEngine (internal; use make_step_engine). Only in builds with
-// -DLSC_CUDA=ON (LSC_HAVE_CUDA); src/backend/cuda/cuda_step_engine.cu defines these.
+// -DLSC_CUDA=ON (LSC_HAVE_CUDA); src/backend/cuda/step_engine.cu defines these.
 #include <cstdint>
 #include <memory>
 #include <string>

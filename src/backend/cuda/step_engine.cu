@@ -26,13 +26,13 @@
 #include <utility>
 #include <vector>
 
-#include "cuda_step_engine.hpp"
+#include "cuda/step_engine.hpp"
 #include "lsc/backend/langevin_update.hpp"
 #include "lsc/core/error.hpp"
 #include "lsc/core/noise.hpp"
 #include "lsc/core/rng.hpp"
 #include "lsc/prior/prior_ops.hpp"
-#include "lsc/sampler/langevin.hpp"
+#include "lsc/model/divergence.hpp"
 
 namespace lsc::detail {
 namespace {
@@ -250,6 +250,7 @@ class CudaStepEngine final : public StepEngine {
     model_ = model;
     ids_ = chains.chain;
     step_ = chains.step;
+    if (chains.eps > 0) options_.eps = chains.eps;  // a resumed or adapted ε, as on the CPU
     has_stats_ = false;
     for (auto& e : exec_) e.reset();
     current_ = 0;
@@ -284,9 +285,60 @@ class CudaStepEngine final : public StepEngine {
     have_batch_ = true;
   }
 
-  void run(std::uint64_t steps, bool learn_dictionary) override {
+  void set_parameters(Real sigma, const Prior& prior) override {
+    require(prior.kind == model_.prior.kind, "the engine's prior cannot change its kind; load a new model.");
+    ChainState c;
+    Model m;
+    read(m, c);
+    m.sigma = sigma;
+    m.prior = prior;
+    const bool batch = have_batch_;
+    load(m, c);  // recomputes S = s(U) for the new u0 and recaptures the graphs with the new scalars
+    have_batch_ = batch;
+  }
+
+  void set_dictionary(const Matrix& A) override {
+    require(A.rows() == D_ && A.cols() == K_, "the dictionary's shape differs from the engine's; load a new model.");
+    upload(A, A_);
+  }
+
+  void read_coefficients(Matrix& S) const override { S = download(S_[current_], K_, N_); }
+
+  void read_sums(Matrix& sum_s, Matrix& sum_active, std::uint64_t& count) const override {
+    sum_s = sum_s_.size() ? sum_s_ : Matrix::Zero(K_, N_);
+    sum_active = sum_active_.size() ? sum_active_ : Matrix::Zero(K_, N_);
+    count = sum_count_;
+  }
+
+  void reset_sums() override {
+    sum_s_.resize(0, 0);
+    sum_active_.resize(0, 0);
+    sum_count_ = 0;
+  }
+
+  Real eps() const override { return options_.eps; }
+
+  void run(std::uint64_t steps, StepMode mode) override {
+    if (mode.accumulate) {
+      // The sums are kept on the host, one download of S per step: inference on this backend
+      // is not yet fused (the CPU engine adds them inside its step).
+      mode.accumulate = false;
+      Matrix S;
+      for (std::uint64_t i = 0; i < steps; ++i) {
+        run(1, mode);
+        read_coefficients(S);
+        if (sum_s_.size() == 0) {
+          sum_s_.setZero(K_, N_);
+          sum_active_.setZero(K_, N_);
+        }
+        sum_s_ += S;
+        sum_active_.array() += (S.array() != 0).cast<Real>();
+        ++sum_count_;
+      }
+      return;
+    }
     require(have_batch_, "the engine has no batch; call set_batch before run.");
-    const int learn = learn_dictionary && options_.tau_A > 0 ? 1 : 0;
+    const int learn = mode.learn_dictionary && options_.tau_A > 0 ? 1 : 0;
     if (steps > 0 && !exec_[2 * learn]) {
       exec_[2 * learn] = capture_step(0, learn);
       exec_[2 * learn + 1] = capture_step(1, learn);
@@ -307,13 +359,12 @@ class CudaStepEngine final : public StepEngine {
     LSC_CUDA_TRY(cudaGetLastError);
     LSC_CUDA_TRY(cudaMemcpyAsync, flags, flags_.get(), sizeof(flags), cudaMemcpyDeviceToHost, s);
     LSC_CUDA_TRY(cudaStreamSynchronize, s);
+    if (flags[1]) check_finite_dictionary(download(A_, D_, K_), step_);  // first: see the CPU engine
     if (flags[0]) {
       ChainState c;
       read(model_, c);
       check_finite_chains(model_, c.U, step_, options_.eps);
     }
-    require(!flags[1], "the dictionary diverged (non-finite values) at step " + std::to_string(step_) +
-                           "; increase --tau-A (a slower dictionary) or --tau-u (a smaller coefficient step).");
   }
 
   void run_products_only(std::uint64_t steps) override {
@@ -336,6 +387,7 @@ class CudaStepEngine final : public StepEngine {
     chains.U = download(U_, K_, N_);
     chains.chain = ids_;
     chains.step = step_;
+    chains.eps = options_.eps;
   }
 
   void read_dictionary(Matrix& A) const override { A = download(A_, D_, K_); }
@@ -355,7 +407,13 @@ class CudaStepEngine final : public StepEngine {
       sq += partial[static_cast<std::size_t>(2 * b)];
       active += partial[static_cast<std::size_t>(2 * b + 1)];
     }
-    return {sq / double(D_ * N_), active / double(K_ * N_)};
+    EngineStats e;
+    e.reconstruction_error = sq / double(D_ * N_);
+    e.active_fraction = active / double(K_ * N_);
+    e.residual_sq = sq;
+    e.chains = static_cast<std::uint64_t>(N_);
+    e.coefficients = K_;
+    return e;
   }
 
   std::string name() const override {
@@ -459,6 +517,8 @@ class CudaStepEngine final : public StepEngine {
   std::vector<std::uint64_t> ids_;
   std::uint64_t step_ = 0;
   bool have_batch_ = false, has_stats_ = false;
+  Matrix sum_s_, sum_active_;  // StepMode::accumulate, on the host
+  std::uint64_t sum_count_ = 0;
 };
 
 template <class T>
@@ -489,6 +549,9 @@ bool cuda_device_available(std::string* why) {
 }
 
 std::unique_ptr<StepEngine> make_cuda_step_engine(const EngineOptions& options) {
+  require(options.sampler == SamplerKind::euler && !options.dead_zone_jumps,
+          "the CUDA backend takes Euler-Maruyama steps only so far; use --backend cpu for --sampler mala, "
+          "--dead-zone-jumps or --method ssc.");
   if (options.dtype == Dtype::float32) return std::make_unique<CudaStepEngine<float>>(options);
   return std::make_unique<CudaStepEngine<double>>(options);
 }

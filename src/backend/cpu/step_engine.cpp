@@ -1,0 +1,267 @@
+// The CPU backend of StepEngine: the state in float or double, the step in step_kernel.cpp.
+#include "step_engine.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <vector>
+
+#include "lsc/core/error.hpp"
+#include "lsc/core/parallel.hpp"
+#include "lsc/model/divergence.hpp"
+#include "lsc/solver/map_solver.hpp"
+#include "step_kernel.hpp"
+
+namespace lsc::detail {
+namespace {
+
+template <class T>
+class CpuStepEngine final : public StepEngine {
+ public:
+  explicit CpuStepEngine(const EngineOptions& o) : options_(o), threads_(o.threads > 0 ? o.threads : threads()) {}
+
+  void load(const Model& model, const ChainState& chains) override {
+    model.validate();
+    if (options_.sampler == SamplerKind::gradient_flow) require_map_prior(model.prior, "SSC");
+    require(chains.U.rows() == model.K(),
+            "the chains have " + std::to_string(chains.U.rows()) + " coefficients but the dictionary has K = " +
+                std::to_string(model.K()) + " elements; start the chains from the same model.");
+    require(static_cast<Index>(chains.chain.size()) == chains.U.cols(),
+            "the chains have no ids; create them with ChainState::zeros.");
+    model_ = model;
+    D_ = model.D();
+    K_ = model.K();
+    N_ = chains.U.cols();
+    copy_in(model.A, A_);
+    copy_in(chains.U, U_);
+    ids_ = chains.chain;
+    step_ = chains.step;
+    eps_ = chains.eps > 0 ? chains.eps : options_.eps;
+    proposed_ = chains.proposed;
+    accepted_ = chains.accepted;
+    S_.resize(U_.size());
+    S_next_.resize(U_.size());
+    R_.assign(static_cast<std::size_t>(D_ * N_), T(0));
+    if (options_.sampler == SamplerKind::mala) G_.assign(U_.size(), T(0));
+    chunk_stats_.assign(static_cast<std::size_t>(cpu_chunks(N_)), {});
+    recompute_s();
+    X_.clear();
+    cached_ = gram_valid_ = false;
+    stats_ = {};
+    reset_sums();
+  }
+
+  void set_batch(const Matrix& X) override {
+    require(X.rows() == D_ && X.cols() == N_,
+            "the batch is " + std::to_string(X.rows()) + "x" + std::to_string(X.cols()) + " but the engine holds D = " +
+                std::to_string(D_) + " and N = " + std::to_string(N_) + " chains; pass one column per chain.");
+    require(X.allFinite(), "the batch contains NaN or infinite values; clean the data first.");
+    copy_in(X, X_);
+    cached_ = false;
+  }
+
+  void set_parameters(Real sigma, const Prior& prior) override {
+    require(prior.kind == model_.prior.kind, "the engine's prior cannot change its kind; load a new model.");
+    model_.sigma = sigma;
+    model_.prior = prior;
+    recompute_s();  // u0 moves with π
+    cached_ = false;
+  }
+
+  void set_dictionary(const Matrix& A) override {
+    require(A.rows() == D_ && A.cols() == K_, "the dictionary's shape differs from the engine's; load a new model.");
+    copy_in(A, A_);
+    cached_ = gram_valid_ = false;
+  }
+
+  void run(std::uint64_t steps, StepMode mode) override {
+    require(!X_.empty(), "the engine has no batch; call set_batch before run.");
+    if (mode.accumulate && sum_s_.empty()) {
+      sum_s_.assign(U_.size(), 0.0);
+      sum_active_.assign(U_.size(), 0.0);
+    }
+    const bool learn = mode.learn_dictionary && options_.tau_A > 0;
+    for (std::uint64_t i = 0; i < steps; ++i) {
+      CpuStep<T> s = args();
+      if (!learn) s.rate = T(0);
+      if (s.jumps && !gram_valid_) {
+        gram_.resize(static_cast<std::size_t>(K_ * K_));
+        cpu_gram(D_, K_, A_.data(), gram_.data());
+        gram_valid_ = true;
+      }
+      s.gram = gram_.data();
+      s.cached = cached_;
+      s.keep_cache = options_.sampler == SamplerKind::mala && !learn;
+      if (mode.accumulate) {
+        s.sum_s = sum_s_.data();
+        s.sum_active = sum_active_.data();
+      }
+      cpu_fused_step(s);
+      std::swap(S_, S_next_);
+      ++step_;
+      cached_ = s.keep_cache;
+      if (learn) gram_valid_ = false;
+      if (mode.accumulate) ++sum_count_;
+      collect_stats();
+      if (mode.adapt && options_.adaptation && options_.sampler == SamplerKind::mala)
+        eps_ = options_.adaptation->update(eps_, stats_.acceptance);
+    }
+    check_finite();
+  }
+
+  void run_products_only(std::uint64_t steps) override {
+    require(!X_.empty(), "the engine has no batch; call set_batch before run.");
+    for (std::uint64_t i = 0; i < steps; ++i) cpu_products_only(args());
+  }
+
+  void read(Model& model, ChainState& chains) const override {
+    model = model_;
+    read_dictionary(model.A);
+    chains.U.resize(K_, N_);
+    std::copy(U_.begin(), U_.end(), chains.U.data());
+    chains.chain = ids_;
+    chains.step = step_;
+    chains.eps = eps_;
+    chains.proposed = proposed_;
+    chains.accepted = accepted_;
+  }
+
+  void read_dictionary(Matrix& A) const override {
+    A.resize(D_, K_);
+    std::copy(A_.begin(), A_.end(), A.data());
+  }
+
+  void read_coefficients(Matrix& S) const override {
+    S.resize(K_, N_);
+    std::copy(S_.begin(), S_.end(), S.data());
+  }
+
+  void read_sums(Matrix& sum_s, Matrix& sum_active, std::uint64_t& count) const override {
+    sum_s.setZero(K_, N_);
+    sum_active.setZero(K_, N_);
+    if (!sum_s_.empty()) {
+      std::copy(sum_s_.begin(), sum_s_.end(), sum_s.data());
+      std::copy(sum_active_.begin(), sum_active_.end(), sum_active.data());
+    }
+    count = sum_count_;
+  }
+
+  void reset_sums() override {
+    sum_s_.clear();
+    sum_active_.clear();
+    sum_count_ = 0;
+  }
+
+  EngineStats stats() const override { return stats_; }
+  Real eps() const override { return eps_; }
+
+  std::string name() const override {
+    return "cpu " + name_of(options_.dtype) + " (" + std::to_string(threads_) + " threads)";
+  }
+
+ private:
+  static void copy_in(const Matrix& from, std::vector<T>& to) {
+    to.resize(static_cast<std::size_t>(from.size()));
+    std::copy(from.data(), from.data() + from.size(), to.begin());
+  }
+
+  void recompute_s() {
+    visit_prior<T>(model_.prior, [&](const auto& ops) {
+      for (std::size_t i = 0; i < U_.size(); ++i) S_[i] = ops.s(U_[i]);
+    });
+  }
+
+  CpuStep<T> args() {
+    const double var = model_.sigma * model_.sigma;
+    CpuStep<T> s;
+    s.D = D_;
+    s.K = K_;
+    s.N = N_;
+    s.A = A_.data();
+    s.X = X_.data();
+    s.U = U_.data();
+    s.S = S_.data();
+    s.S_next = S_next_.data();
+    s.R = R_.data();
+    s.G = G_.empty() ? nullptr : G_.data();
+    s.chain = ids_.data();
+    s.step = step_;
+    s.key = noise::key_of(options_.seed);
+    s.prior = model_.prior.kind;
+    s.sampler = options_.sampler == SamplerKind::mala            ? CpuSampler::mala
+                : options_.sampler == SamplerKind::gradient_flow ? CpuSampler::gradient_flow
+                                                                 : CpuSampler::euler;
+    s.jumps = options_.dead_zone_jumps && model_.prior.kind == PriorKind::l0 && options_.temperature > 0;
+    s.lambda = static_cast<T>(model_.prior.lambda);
+    s.u0 = static_cast<T>(model_.prior.u0());
+    s.inv_var = static_cast<T>(1 / var);
+    s.eps = static_cast<T>(eps_);
+    s.noise_scale = static_cast<T>(std::sqrt(2 * options_.temperature * eps_));
+    s.temperature = static_cast<T>(options_.temperature);
+    s.rate = options_.tau_A > 0 ? static_cast<T>(1 / (options_.tau_A * double(N_) * var)) : T(0);
+    s.chunk_stats = chunk_stats_.data();
+    s.threads = threads_;
+    return s;
+  }
+
+  void collect_stats() {
+    EngineStats e;
+    double active = 0;
+    std::uint64_t accepted = 0;
+    for (const ChunkStats& c : chunk_stats_) {  // in chunk order: the same sums for any threads
+      e.residual_sq += c.residual_sq;
+      e.drive_u0 += c.drive_u0;
+      e.slab_cost += c.slab_cost;
+      e.slab_count += c.slab_count;
+      active += c.active;
+      accepted += c.accepted;
+    }
+    e.reconstruction_error = e.residual_sq / double(D_ * N_);
+    e.active_fraction = active / double(K_ * N_);
+    e.acceptance = double(accepted) / double(N_);
+    e.chains = static_cast<std::uint64_t>(N_);
+    e.coefficients = K_;
+    if (options_.sampler == SamplerKind::mala) {
+      proposed_ += static_cast<std::uint64_t>(N_);
+      accepted_ += accepted;
+    }
+    stats_ = e;
+  }
+
+  // The dictionary first: with A not finite the chains' stiffness says nothing.
+  void check_finite() {
+    if (!std::all_of(A_.begin(), A_.end(), [](T a) { return std::isfinite(a); })) {
+      Matrix A;
+      read_dictionary(A);
+      check_finite_dictionary(A, step_);
+    }
+    if (!std::all_of(U_.begin(), U_.end(), [](T u) { return std::isfinite(u); })) {
+      Model m;
+      ChainState c;
+      read(m, c);
+      check_finite_chains(m, c.U, step_, eps_);
+    }
+  }
+
+  EngineOptions options_;
+  int threads_;
+  Model model_;
+  Index D_ = 0, K_ = 0, N_ = 0;
+  std::vector<T> A_, X_, U_, S_, S_next_, R_, G_, gram_;
+  std::vector<double> sum_s_, sum_active_;
+  std::uint64_t sum_count_ = 0;
+  std::vector<ChunkStats> chunk_stats_;
+  std::vector<std::uint64_t> ids_;
+  std::uint64_t step_ = 0, proposed_ = 0, accepted_ = 0;
+  double eps_ = 0;
+  bool cached_ = false, gram_valid_ = false;
+  EngineStats stats_;
+};
+
+}  // namespace
+
+std::unique_ptr<StepEngine> make_cpu_step_engine(const EngineOptions& options) {
+  if (options.dtype == Dtype::float32) return std::make_unique<CpuStepEngine<float>>(options);
+  return std::make_unique<CpuStepEngine<double>>(options);
+}
+
+}  // namespace lsc::detail

@@ -1,0 +1,335 @@
+// The fused CPU step (step_kernel.hpp; the design is in lsc/backend/step_engine.hpp).
+//
+// The batch is cut into chunks of kCpuChunk columns, a fixed width whatever the thread count.
+// Each chunk's products go to single-threaded BLAS calls inside one OpenMP loop, and the chunk's
+// elementwise work (dead-zone jumps, statistics, noise, eq. 3.9, MALA's accept/reject, s(u))
+// runs right after them while G and R are still in cache; for Euler G never exists for the whole
+// batch. The dictionary product R Sᵀ is then split by fixed groups of dictionary columns. Every
+// number is thus computed by the same calls in the same order for any thread count (bit-identical
+// results), and BLAS threads never compete with OpenMP threads (OpenBLAS runs single-threaded,
+// core/parallel.cpp).
+#include "step_kernel.hpp"
+
+#include <cblas.h>
+
+#include <algorithm>
+#include <cmath>
+#include <vector>
+
+#include "lsc/backend/langevin_update.hpp"
+#include "lsc/core/rng.hpp"
+
+#if defined(EIGEN_WORLD_VERSION)
+#error "step_kernel.cpp is compiled with -march=native and must not include Eigen (see the header)"
+#endif
+
+namespace lsc::detail {
+namespace {
+
+using Index = std::ptrdiff_t;
+constexpr Index kDictChunk = 32;  // dictionary columns per call of the dictionary phase
+
+void gemm(bool ta, bool tb, Index m, Index n, Index k, float alpha, const float* a, Index lda,
+          const float* b, Index ldb, float beta, float* c, Index ldc) {
+  cblas_sgemm(CblasColMajor, ta ? CblasTrans : CblasNoTrans, tb ? CblasTrans : CblasNoTrans,
+              int(m), int(n), int(k), alpha, a, int(lda), b, int(ldb), beta, c, int(ldc));
+}
+void gemm(bool ta, bool tb, Index m, Index n, Index k, double alpha, const double* a, Index lda,
+          const double* b, Index ldb, double beta, double* c, Index ldc) {
+  cblas_dgemm(CblasColMajor, ta ? CblasTrans : CblasNoTrans, tb ? CblasTrans : CblasNoTrans,
+              int(m), int(n), int(k), alpha, a, int(lda), b, int(ldb), beta, c, int(ldc));
+}
+void axpy(Index n, float a, const float* x, float* y) { cblas_saxpy(int(n), a, x, 1, y, 1); }
+void axpy(Index n, double a, const double* x, double* y) { cblas_daxpy(int(n), a, x, 1, y, 1); }
+
+// R = A S − X and G = Aᵀ R for n columns.
+template <class T>
+void residual_and_gradient(const CpuStep<T>& s, Index n, const T* S, const T* X, T* R, T* G) {
+  std::copy_n(X, n * s.D, R);
+  gemm(false, false, s.D, n, s.K, T(1), s.A, s.D, S, s.K, T(-1), R, s.D);
+  gemm(true, false, s.K, n, s.D, T(1), s.A, s.D, R, s.D, T(0), G, s.K);
+}
+
+// Per-thread buffers of one chunk (no allocation per step).
+template <class T>
+struct ChunkBuffers {
+  std::vector<std::uint32_t> block, chain_lo, word3, w0, w1, w2, w3;
+  std::vector<T> z0, z1, z2, z3;
+  std::vector<T> G, U_prop, S_prop, R_prop, G_prop;  // G for Euler; the rest for MALA
+  std::vector<double> energy;
+  void resize_noise(std::size_t q) {
+    for (auto* v : {&block, &chain_lo, &word3, &w0, &w1, &w2, &w3}) v->resize(q);
+    for (auto* v : {&z0, &z1, &z2, &z3}) v->resize(q);
+  }
+};
+
+// The two stages of the generator over flat arrays. __restrict: the arrays never overlap, and
+// without it the vectorizer gives up on the runtime checks of seven pointers.
+void philox_pass(Index q_end, const std::uint32_t* __restrict block, const std::uint32_t* __restrict chain_lo,
+                 std::uint32_t step_lo, const std::uint32_t* __restrict word3, noise::Key key,
+                 std::uint32_t* __restrict w0, std::uint32_t* __restrict w1, std::uint32_t* __restrict w2,
+                 std::uint32_t* __restrict w3) {
+  for (Index q = 0; q < q_end; ++q) {
+    const noise::Counter w = noise::philox({block[q], chain_lo[q], step_lo, word3[q]}, key);
+    w0[q] = w.c0;
+    w1[q] = w.c1;
+    w2[q] = w.c2;
+    w3[q] = w.c3;
+  }
+}
+
+template <class T>
+void box_muller_pass(Index q_end, const std::uint32_t* __restrict w0, const std::uint32_t* __restrict w1,
+                     const std::uint32_t* __restrict w2, const std::uint32_t* __restrict w3, T* __restrict z0,
+                     T* __restrict z1, T* __restrict z2, T* __restrict z3) {
+  for (Index q = 0; q < q_end; ++q) {
+    noise::box_muller(w0[q], w1[q], z0[q], z1[q]);
+    noise::box_muller(w2[q], w3[q], z2[q], z3[q]);
+  }
+}
+
+// The normals ξ of the n chains of a chunk (eq. 2.27): the B = ⌈K/4⌉ Philox blocks per chain are
+// generated for all chains in one flat loop per stage (counters, Philox, Box-Muller), so the
+// vector lanes are full even when K is small; then f(j, k, z) is called for every coefficient,
+// reading the normals in the layout of noise::noise_source.
+template <class T, class F>
+void for_each_normal(const CpuStep<T>& s, Index j0, Index n, ChunkBuffers<T>& b, F&& f) {
+  constexpr auto purpose = static_cast<std::uint32_t>(Purpose::langevin_noise);
+  const Index B = (s.K + 3) / 4, Q = n * B;
+  b.resize_noise(static_cast<std::size_t>(Q));
+  const noise::Counter step_words = noise::counter_of(purpose, s.step, 0, 0);
+  for (Index j = 0; j < n; ++j) {
+    const noise::Counter c = noise::counter_of(purpose, s.step, s.chain[j0 + j], 0);
+    for (Index q = 0; q < B; ++q) {
+      b.block[j * B + q] = static_cast<std::uint32_t>(q);
+      b.chain_lo[j * B + q] = c.c1;
+      b.word3[j * B + q] = c.c3;
+    }
+  }
+  philox_pass(Q, b.block.data(), b.chain_lo.data(), step_words.c2, b.word3.data(), s.key, b.w0.data(),
+              b.w1.data(), b.w2.data(), b.w3.data());
+  box_muller_pass(Q, b.w0.data(), b.w1.data(), b.w2.data(), b.w3.data(), b.z0.data(), b.z1.data(),
+                  b.z2.data(), b.z3.data());
+  const T* z[4] = {b.z0.data(), b.z1.data(), b.z2.data(), b.z3.data()};
+  constexpr Index kGroup = 4 * noise::kGroupBlocks;
+  for (Index j = 0; j < n; ++j) {
+    for (Index k0 = 0; k0 < s.K; k0 += kGroup) {
+      const Index m = std::min(kGroup, s.K - k0), lanes = (m + 3) / 4;
+      for (int word = 0; word < 4; ++word) {
+        const Index e0 = lanes * word, len = std::min(lanes, m - e0);
+        const T* zw = z[word] + j * B + k0 / 4;
+        for (Index q = 0; q < len; ++q) f(j, k0 + e0 + q, zw[q]);
+      }
+    }
+  }
+}
+
+// One uniform in (0, 1) of (purpose, step, chain) for coefficient k (block k/4, word k%4).
+template <class T>
+double uniform_of(const CpuStep<T>& s, Purpose purpose, std::uint64_t chain, Index k) {
+  const noise::Counter w = noise::philox(
+      noise::counter_of(static_cast<std::uint32_t>(purpose), s.step, chain, static_cast<std::uint32_t>(k / 4)), s.key);
+  const std::uint32_t words[4] = {w.c0, w.c1, w.c2, w.c3};
+  return noise::uniform<double>(words[k % 4]);
+}
+
+// The dead-zone sweep of the n chains of a chunk (langevin_update.hpp), coefficient by
+// coefficient, keeping S, R and G of the chunk consistent.
+template <class T>
+void jump_chunk(const CpuStep<T>& s, Index j0, Index n, T* R, T* G) {
+  for (Index j = 0; j < n; ++j) {
+    const std::uint64_t id = s.chain[j0 + j];
+    T* u = s.U + (j0 + j) * s.K;
+    T* sj = s.S + (j0 + j) * s.K;
+    T* g = G + j * s.K;
+    T* r = R + j * s.D;
+    for (Index k = 0; k < s.K; ++k) {
+      if (!(std::abs(u[k]) < T(2) * s.u0)) continue;
+      double dE;
+      T ds;
+      if (!dead_zone_jump(u[k], sj[k], g[k], s.gram[k * s.K + k], s.inv_var, s.lambda, s.u0, s.temperature,
+                          uniform_of(s, Purpose::dead_zone_jump, id, k), dE, ds))
+        continue;
+      if (ds != T(0)) {
+        axpy(s.D, ds, s.A + k * s.D, r);
+        axpy(s.K, ds, s.gram + k * s.K, g);
+      }
+    }
+  }
+}
+
+template <class T, class Ops>
+void chunk_stats(const CpuStep<T>& s, const Ops& ops, Index n, const T* S, const T* R, const T* G, ChunkStats& out) {
+  double sq = 0, drive = 0, cost = 0, count = 0, active = 0;
+  for (Index i = 0; i < n * s.D; ++i) sq += double(R[i]) * double(R[i]);
+  const bool slab_only = s.prior == PriorKind::l0;
+  for (Index i = 0; i < n * s.K; ++i) {
+    const bool on = S[i] != T(0);
+    active += on;
+    if (on && S[i] > T(0)) drive += double(G[i]) * double(s.inv_var);
+    if (!slab_only || S[i] > T(0)) {
+      cost += double(ops.cost(S[i]));
+      count += 1;
+    }
+  }
+  out.residual_sq = sq;
+  out.drive_u0 = drive;
+  out.slab_cost = cost;
+  out.slab_count = count;
+  out.active = active;
+  out.accepted = 0;
+}
+
+// Energy of each of the n chains (eq. 2.5 in u): ‖R_j‖²/(2σ²) + Σ_k C(u_kj), in double.
+template <class T, class Ops>
+void energies(const CpuStep<T>& s, const Ops& ops, Index n, const T* U, const T* R, double* E) {
+  for (Index j = 0; j < n; ++j) {
+    double sq = 0, c = 0;
+    for (Index d = 0; d < s.D; ++d) sq += double(R[j * s.D + d]) * double(R[j * s.D + d]);
+    for (Index k = 0; k < s.K; ++k) c += double(ops.cost(U[j * s.K + k]));
+    E[j] = 0.5 * sq * double(s.inv_var) + c;
+  }
+}
+
+template <class T, class Ops>
+std::uint64_t mala_chunk(const CpuStep<T>& s, const Ops& ops, Index j0, Index n, T* R, T* G, ChunkBuffers<T>& b) {
+  const Index K = s.K, D = s.D;
+  T* U = s.U + j0 * K;
+  const T* S = s.S + j0 * K;
+  T* S_next = s.S_next + j0 * K;
+  b.U_prop.resize(static_cast<std::size_t>(K * n));
+  b.S_prop.resize(static_cast<std::size_t>(K * n));
+  b.R_prop.resize(static_cast<std::size_t>(D * n));
+  b.G_prop.resize(static_cast<std::size_t>(K * n));
+  b.energy.resize(static_cast<std::size_t>(2 * n));
+  T *Up = b.U_prop.data(), *Sp = b.S_prop.data(), *Rp = b.R_prop.data(), *Gp = b.G_prop.data();
+  for_each_normal(s, j0, n, b, [&](Index j, Index k, T z) {
+    const Index i = j * K + k;
+    Up[i] = euler_update(ops, U[i], G[i], s.inv_var, s.eps, s.noise_scale, z);
+    Sp[i] = ops.s(Up[i]);
+  });
+  residual_and_gradient(s, n, Sp, s.X + j0 * D, Rp, Gp);
+  double* E = b.energy.data();
+  double* E_prop = E + n;
+  energies(s, ops, n, U, R, E);
+  energies(s, ops, n, Up, Rp, E_prop);
+  std::uint64_t accepted = 0;
+  for (Index j = 0; j < n; ++j) {
+    double back = 0, forth = 0;
+    for (Index k = 0; k < K; ++k) {
+      const Index i = j * K + k;
+      mala_terms(U[i], Up[i], grad_u(ops, U[i], G[i], s.inv_var), grad_u(ops, Up[i], Gp[i], s.inv_var), s.eps, back,
+                 forth);
+    }
+    const double T_ = double(s.temperature);
+    const double log_alpha = -(E_prop[j] - E[j]) / T_ - (back - forth) / (4 * T_ * double(s.eps));
+    const bool accept = std::log(uniform_of(s, Purpose::metropolis, s.chain[j0 + j], 0)) < log_alpha;
+    if (accept) {
+      ++accepted;
+      std::copy_n(Up + j * K, K, U + j * K);
+      std::copy_n(Sp + j * K, K, S_next + j * K);
+      if (s.keep_cache) {
+        std::copy_n(Rp + j * D, D, R + j * D);
+        std::copy_n(Gp + j * K, K, G + j * K);
+      }
+    } else {
+      std::copy_n(S + j * K, K, S_next + j * K);
+    }
+  }
+  return accepted;
+}
+
+template <class T, bool kFused>
+void step_impl(const CpuStep<T>& s) {
+  const Index chunks = cpu_chunks(s.N), dict_chunks = (s.K + kDictChunk - 1) / kDictChunk;
+  const int nt = static_cast<int>(std::min<Index>(s.threads, std::max(chunks, dict_chunks)));
+  visit_ops<T>(s.prior, s.lambda, s.u0, [&](const auto& ops) {
+#pragma omp parallel num_threads(nt) if (nt > 1)
+    {
+      thread_local ChunkBuffers<T> b;
+#pragma omp for schedule(static)
+      for (Index c = 0; c < chunks; ++c) {
+        const Index j0 = c * kCpuChunk, n = std::min(kCpuChunk, s.N - j0);
+        T* R = s.R + j0 * s.D;
+        T* S = s.S + j0 * s.K;
+        T* G;
+        if (s.G) {
+          G = s.G + j0 * s.K;
+        } else {
+          b.G.resize(static_cast<std::size_t>(s.K * kCpuChunk));
+          G = b.G.data();
+        }
+        if (!kFused || !s.cached) residual_and_gradient(s, n, S, s.X + j0 * s.D, R, G);
+        if constexpr (kFused) {
+          if (s.jumps) jump_chunk(s, j0, n, R, G);
+          ChunkStats& st = s.chunk_stats[c];
+          chunk_stats(s, ops, n, S, R, G, st);
+          T* U = s.U + j0 * s.K;
+          T* S_next = s.S_next + j0 * s.K;
+          switch (s.sampler) {
+            case CpuSampler::euler:
+              for_each_normal(s, j0, n, b, [&](Index j, Index k, T z) {
+                const Index i = j * s.K + k;
+                U[i] = euler_update(ops, U[i], G[i], s.inv_var, s.eps, s.noise_scale, z);
+                S_next[i] = ops.s(U[i]);
+              });
+              st.accepted = static_cast<std::uint64_t>(n);
+              break;
+            case CpuSampler::gradient_flow:
+              for (Index i = 0; i < n * s.K; ++i) {
+                U[i] = gradient_flow_update(ops, U[i], G[i], s.inv_var, s.eps);
+                S_next[i] = ops.s(U[i]);
+              }
+              st.accepted = static_cast<std::uint64_t>(n);
+              break;
+            case CpuSampler::mala:
+              st.accepted = mala_chunk(s, ops, j0, n, R, G, b);
+              break;
+          }
+          if (s.sum_s) {
+            double* sum = s.sum_s + j0 * s.K;
+            double* on = s.sum_active + j0 * s.K;
+            for (Index i = 0; i < n * s.K; ++i) {
+              sum[i] += double(S_next[i]);
+              on[i] += S_next[i] != T(0);
+            }
+          }
+        }
+      }
+      if (s.rate != T(0)) {
+        // A ← A − rate · R Sᵀ with the S of the step's start, by fixed groups of columns of A.
+#pragma omp for schedule(static)
+        for (Index q = 0; q < dict_chunks; ++q) {
+          const Index k0 = q * kDictChunk, m = std::min(kDictChunk, s.K - k0);
+          gemm(false, true, s.D, m, s.N, -s.rate, s.R, s.D, s.S + k0, s.K, T(1), s.A + k0 * s.D, s.D);
+        }
+      }
+    }
+  });
+}
+
+}  // namespace
+
+template <class T>
+void cpu_fused_step(const CpuStep<T>& s) {
+  step_impl<T, true>(s);
+}
+
+template <class T>
+void cpu_products_only(const CpuStep<T>& s) {
+  step_impl<T, false>(s);
+}
+
+template <class T>
+void cpu_gram(Index D, Index K, const T* A, T* gram) {
+  gemm(true, false, K, K, D, T(1), A, D, A, D, T(0), gram, K);
+}
+
+template void cpu_fused_step<float>(const CpuStep<float>&);
+template void cpu_fused_step<double>(const CpuStep<double>&);
+template void cpu_products_only<float>(const CpuStep<float>&);
+template void cpu_products_only<double>(const CpuStep<double>&);
+template void cpu_gram<float>(Index, Index, const float*, float*);
+template void cpu_gram<double>(Index, Index, const double*, double*);
+
+}  // namespace lsc::detail

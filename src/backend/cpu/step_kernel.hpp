@@ -1,0 +1,69 @@
+#pragma once
+// The arithmetic of one CPU step (internal to the CPU backend), on raw column-major arrays. It
+// lives in its own file, free of Eigen, because that file alone is compiled for the build
+// machine's widest vectors (LSC_NATIVE_KERNELS): Eigen objects compiled with a different vector
+// width than the rest of the library assume a different alignment and must not cross.
+#include <cstddef>
+#include <cstdint>
+
+#include "lsc/core/noise.hpp"
+#include "lsc/prior/prior_ops.hpp"
+
+namespace lsc::detail {
+
+enum class CpuSampler { euler, mala, gradient_flow };
+
+// Per chunk of chains, of the state at the start of the step (after the dead-zone sweep): the
+// terms of EngineStats, summed in chunk order by the engine so that no result depends on threads.
+struct ChunkStats {
+  double residual_sq = 0, drive_u0 = 0, slab_cost = 0, slab_count = 0, active = 0;
+  std::uint64_t accepted = 0;
+};
+
+template <class T>
+struct CpuStep {
+  std::ptrdiff_t D = 0, K = 0, N = 0;
+  T* A = nullptr;          // D×K, updated unless rate == 0
+  const T* X = nullptr;    // D×N
+  T* U = nullptr;          // K×N, updated
+  T* S = nullptr;          // K×N, s(U) at the start of the step (the dead-zone sweep updates it)
+  T* S_next = nullptr;     // K×N, s(U) after it
+  T* R = nullptr;          // D×N: A S − X of the start (with `cached`, already so on entry)
+  T* G = nullptr;          // K×N (MALA): Aᵀ R of the start, kept between steps with `cached`
+  // MALA with A and X unchanged since the last step: R and G hold the current state's, and the
+  // accepted proposals' R' and G' are written back for the next step (`keep_cache`).
+  bool cached = false, keep_cache = false;
+  const T* gram = nullptr;  // K×K AᵀA, for the dead-zone jumps
+  const std::uint64_t* chain = nullptr;  // N chain ids, keying the noise
+  std::uint64_t step = 0;
+  noise::Key key{};
+  PriorKind prior = PriorKind::l0;
+  CpuSampler sampler = CpuSampler::euler;
+  bool jumps = false;
+  T lambda = 1, u0 = 0;
+  T inv_var = 1, eps = 0, noise_scale = 0;  // 1/σ², ε, √(2Tε)
+  T temperature = 1;
+  T rate = 0;              // 1/(τ_A N σ²); 0 keeps A
+  double* sum_s = nullptr;       // K×N: += S_next when not null
+  double* sum_active = nullptr;  // K×N: += 1[S_next ≠ 0]
+  ChunkStats* chunk_stats = nullptr;  // cpu_chunks(N) entries, written
+  int threads = 1;
+};
+
+// Columns per chunk of the coefficient phase: fixed, so results do not depend on threads.
+inline constexpr std::ptrdiff_t kCpuChunk = 128;
+inline std::ptrdiff_t cpu_chunks(std::ptrdiff_t N) { return (N + kCpuChunk - 1) / kCpuChunk; }
+
+template <class T>
+void cpu_fused_step(const CpuStep<T>& s);
+
+// gram = AᵀA (K×K), for the dead-zone jumps.
+template <class T>
+void cpu_gram(std::ptrdiff_t D, std::ptrdiff_t K, const T* A, T* gram);
+
+// The three products of the step alone, on the same BLAS and the same chunks (the roofline
+// that `lsc bench step` compares the fused step with): R = A S − X, G = Aᵀ R, A −= rate R Sᵀ.
+template <class T>
+void cpu_products_only(const CpuStep<T>& s);
+
+}  // namespace lsc::detail

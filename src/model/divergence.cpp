@@ -1,0 +1,27 @@
+#include "lsc/model/divergence.hpp"
+
+#include <cmath>
+#include <sstream>
+
+#include "lsc/core/error.hpp"
+
+namespace lsc {
+
+void check_finite_chains(const Model& model, const Matrix& U, std::uint64_t step, Real eps) {
+  if (U.allFinite()) return;
+  const Real stiffness = eps * lipschitz_constant(model);
+  std::ostringstream msg;
+  msg << "the coefficient dynamics diverged at step " << step
+      << " (non-finite values): the step size dt/tau_u = " << eps
+      << " times the stiffness max eig(A^T A)/sigma^2 is " << stiffness
+      << ", which must stay well below 2; increase --tau-u (e.g. to "
+      << std::ceil(2 * stiffness / eps) << " or more) or decrease the dictionary's scale.";
+  throw Error(msg.str());
+}
+
+void check_finite_dictionary(const Matrix& A, std::uint64_t step) {
+  require(A.allFinite(), "the dictionary diverged (non-finite values) at step " + std::to_string(step) +
+                             "; increase --tau-A (a slower dictionary) or --tau-u (a smaller coefficient step).");
+}
+
+}  // namespace lsc
