@@ -13,7 +13,6 @@
 
 #include "lsc/core/error.hpp"
 #include "lsc/data/patch_dataset.hpp"
-#include "lsc/eval/gaussian_loglik.hpp"
 #include "lsc/io/atomic_file.hpp"
 #include "lsc/io/npy.hpp"
 #include "lsc/run/run_folder.hpp"
@@ -41,7 +40,7 @@ EvalCommand::EvalCommand(CLI::App& app) {
   l->add_option("--steps", options_.steps, "intermediate distributions (annealing steps)")->capture_default_str();
   l->add_option("--leapfrog", options_.leapfrog, "leapfrog steps per HMC trajectory")->capture_default_str();
   l->add_option("--target-accept", options_.target_accept, "HMC acceptance rate the step size is adapted toward")->capture_default_str();
-  l->add_option("--schedule", schedule_, "annealing schedule: linear|sigmoid")->capture_default_str()
+  l->add_option("--schedule", options_.schedule, "annealing schedule: linear|sigmoid")->capture_default_str()
       ->check(CLI::IsMember(ais_schedule_names()));
   l->add_option("--tune-chains", options_.tune_chains, "extra chains per data point that adapt the step size (weights discarded)")
       ->capture_default_str();
@@ -157,7 +156,6 @@ int EvalCommand::run_loglik() {
     format = fs::path(out_).extension().string();
     require(format == ".json" || format == ".csv", "--out must name a .json or .csv file (got '" + out_ + "').");
   }
-  options_.schedule = ais_schedule_from_name(schedule_);
   const Model model = run::load_model(model_dir_);
   const json recipe = run::load_preprocessing(model_dir_);
 
@@ -184,18 +182,12 @@ int EvalCommand::run_loglik() {
     X = io::read_npy_rows(data_, static_cast<std::size_t>(model.D()));
     source = data_;
   }
-  if (!latents_.empty()) {
-    S = io::read_npy_rows(latents_);
-    require(S->rows() == model.K(), "--latents has " + std::to_string(S->rows()) + " coefficients per row but the model has K = " +
-                                        std::to_string(model.K()) + "; pass the (N, K) coefficients the data were simulated from.");
-    require(S->cols() == X.cols(), "--latents has " + std::to_string(S->cols()) + " rows but the data have " +
-                                       std::to_string(X.cols()) + " points; pass the coefficients of exactly these data.");
-  }
-
+  if (!latents_.empty()) S = io::read_npy_rows(latents_);
   ProgressBar bar(S ? "eval loglik (BDMC)" : "eval loglik");
   AisCallbacks cb;
   if (!quiet_) cb.on_progress = [&](std::uint64_t done, std::uint64_t total) { bar.update(done, total); };
-  const AisResult r = S ? bdmc_log_likelihood(model, X, *S, options_, cb) : ais_log_likelihood(model, X, options_, cb);
+  const run::LoglikResult result = run::evaluate_loglik(model, X, options_, S ? &*S : nullptr, cb);
+  const AisResult& r = result.ais;
   if (!quiet_) bar.finish();
 
   const Index N = X.cols(), D = model.D();
@@ -224,16 +216,15 @@ int EvalCommand::run_loglik() {
   std::printf("AIS: %lld chains (+%lld tuning), %llu steps (%s), %d leapfrog steps, acceptance %.3f, final step size %.4g, "
               "%.2f s\n",
               static_cast<long long>(options_.chains), static_cast<long long>(options_.tune_chains),
-              static_cast<unsigned long long>(options_.steps), schedule_.c_str(), options_.leapfrog, r.forward.acceptance,
+              static_cast<unsigned long long>(options_.steps), options_.schedule.c_str(), options_.leapfrog, r.forward.acceptance,
               r.step_size.size() ? r.step_size(r.step_size.size() - 1) : 0.0, r.elapsed_s);
   if (S)
     std::printf("BDMC: forward %.4f ± %.4f, reverse %.4f ± %.4f, gap %.4f nats per data point "
                 "(log p(x) lies between them in expectation)\n",
                 r.forward.mean, r.forward.se_mc, r.reverse.mean, r.reverse.se_mc, r.reverse.mean - r.forward.mean);
   // The Gaussian prior has a closed form (SVAE §5): the check AIS must pass.
-  Vector exact;
-  if (model.prior.kind == PriorKind::gaussian) {
-    exact = gaussian_log_likelihood(model, X);
+  const Vector& exact = result.exact;
+  if (exact.size()) {
     std::printf("exact (Gaussian prior, closed form): %.4f nats per data point; AIS - exact %.4f ± %.4f (Monte Carlo)\n",
                 exact.mean(), r.forward.mean - exact.mean(), r.forward.se_mc);
   }
@@ -259,7 +250,7 @@ int EvalCommand::run_loglik() {
                 {"steps", options_.steps},
                 {"leapfrog", options_.leapfrog},
                 {"target_accept", options_.target_accept},
-                {"schedule", schedule_},
+                {"schedule", options_.schedule},
                 {"tune_chains", options_.tune_chains},
                 {"seed", options_.seed}}},
               {"elapsed_s", r.elapsed_s},

@@ -9,6 +9,7 @@
 
 #include "lsc/eval/ais.hpp"
 #include "lsc/run/evaluate_dictionary.hpp"
+#include "lsc/run/evaluate_loglik.hpp"
 
 namespace lsc::cli {
 
@@ -28,8 +29,8 @@ class EvalCommand {
   std::string dictionary_run_, dictionary_out_;
   bool dictionary_json_ = false, no_plots_ = false;
 
-  AisOptions options_;
-  std::string model_dir_, data_, latents_, out_, schedule_ = "linear";
+  run::LoglikConfig options_;
+  std::string model_dir_, data_, latents_, out_;
   Index patches_ = 10000, simulate_ = 0;
   bool quiet_ = false;
 };

@@ -167,22 +167,9 @@ def _posterior(model, X, config, progress):
                      r["acceptance"], r["elapsed_s"])
 
 
-def infer(X, model, *, method=None, chains=None, samples=None, burn_in=None, tau_u=None, temperature=None,
-          map_steps=None, map_tolerance=None, seed=None, threads=None, block=None, return_samples=False,
-          patches=None, progress="auto"):
-    """Posterior mean and P(s ≠ 0) of every row of X under a fixed model, like `lsc infer`.
-
-    X: an array (n_samples, D) (read in place when float64 and C-ordered), an .npy path, or
-    "images:PATH" to cut `patches` patches with the model's own preprocessing (model must then be
-    a run trained on images). model: lsc.Model, lsc.Run, a fitted estimator or a run folder.
-    return_samples=True also keeps chain 0's trajectory of every point (Posterior.samples).
-    Ctrl-C stops between blocks of data points and raises KeyboardInterrupt.
-    """
-    model, recipe = _model_of(model)
-    config = _lsc.InferConfig(**_set({}, method=method, chains=chains, samples=samples, burn_in=burn_in,
-                                     tau_u=tau_u, temperature=temperature, map_steps=map_steps,
-                                     map_tolerance=map_tolerance, seed=seed,
-                                     threads=threads, block=block, keep_samples=bool(return_samples)))
+def _rows_of(X, recipe, patches, seed):
+    """X as rows: an array as given, an .npy path read, or "images:PATH" cut into `patches`
+    patches with the model's own preprocessing (recipe: the model's, None if it has none)."""
     if _is_path(X) and os.fspath(X).startswith("images:"):
         if recipe is None:
             raise _lsc.LscError("X='images:PATH' needs a model trained on images (a run folder or Run of "
@@ -192,13 +179,80 @@ def infer(X, model, *, method=None, chains=None, samples=None, burn_in=None, tau
         o.subset = "all"
         if patches is not None:
             o.count = patches
-        o.seed = config.seed
-        X, _ = _lsc.load_patches(o)
-    elif patches is not None:
+        o.seed = seed
+        return _lsc.load_patches(o)[0]
+    if patches is not None:
         raise _lsc.LscError("patches applies to X='images:PATH' only.")
-    elif _is_path(X):
-        X = _lsc.read_npy_rows(X)
-    return _posterior(model, X, config, progress)
+    if _is_path(X):
+        return _lsc.read_npy_rows(X)
+    return X
+
+
+def infer(X, model, *, method=None, chains=None, samples=None, burn_in=None, tau_u=None, temperature=None,
+          map_steps=None, map_tolerance=None, seed=None, threads=None, block=None, return_samples=False,
+          patches=None, dtype=None, backend=None, progress="auto"):
+    """Posterior mean and P(s ≠ 0) of every row of X under a fixed model, like `lsc infer`.
+
+    X: an array (n_samples, D) (read in place when float64 and C-ordered), an .npy path, or
+    "images:PATH" to cut `patches` patches with the model's own preprocessing (model must then be
+    a run trained on images). model: lsc.Model, lsc.Run, a fitted estimator or a run folder.
+    return_samples=True also keeps chain 0's trajectory of every point (Posterior.samples).
+    dtype (float32 or float64) and backend (cpu or cuda) choose the sampling engine, as `lsc infer
+    --dtype --backend`. Ctrl-C stops between blocks of data points and raises KeyboardInterrupt.
+    """
+    model, recipe = _model_of(model)
+    config = _lsc.InferConfig(**_set({}, method=method, chains=chains, samples=samples, burn_in=burn_in,
+                                     tau_u=tau_u, temperature=temperature, map_steps=map_steps,
+                                     map_tolerance=map_tolerance, seed=seed, dtype=dtype, backend=backend,
+                                     threads=threads, block=block, keep_samples=bool(return_samples)))
+    return _posterior(model, _rows_of(X, recipe, patches, config.seed), config, progress)
+
+
+# ---- lsc eval loglik ------------------------------------------------------------------------------
+class LogLikelihood:
+    """log p(x) by annealed importance sampling: log_px, se (its Monte Carlo standard error) and
+    ess (effective number of chains) per data point; mean (nats per data point), se_points (its
+    error from the spread across points), se_mc (the Monte Carlo part); exact (the closed form,
+    Gaussian prior only, else None); reverse (BDMC's upper estimate, with latents, else None)."""
+
+    def __init__(self, r, D):
+        f = r["forward"]
+        self.log_px, self.se, self.ess = f["log_px"], f["se"], f["ess"]
+        self.mean, self.se_points, self.se_mc, self.acceptance = f["mean"], f["se_points"], f["se_mc"], f["acceptance"]
+        self.nats_per_dimension = self.mean / D
+        self.exact = r["exact"]
+        self.reverse = r["reverse"]
+        self.step_size = r["step_size"]
+        self.elapsed_s = r["elapsed_s"]
+
+    def __repr__(self):
+        extra = "" if self.exact is None else f", exact={float(np.mean(self.exact)):.4f}"
+        return (f"LogLikelihood(mean={self.mean:.4f}, se_points={self.se_points:.4f}, se_mc={self.se_mc:.4f}, "
+                f"n_samples={len(self.log_px)}{extra})")
+
+
+def evaluate_loglik(X, model, *, chains=None, steps=None, leapfrog=None, schedule=None, target_accept=None,
+                    tune_chains=None, seed=None, threads=None, latents=None, patches=None, progress="auto"):
+    """log p(x) of every row of X under a model by annealed importance sampling, like `lsc eval
+    loglik` (docs/evaluation.md): the scale on which every method is compared (SVAE Table 1).
+
+    X and model as for lsc.infer. latents (n_samples, K): the coefficients X was simulated from,
+    for bidirectional Monte Carlo (LogLikelihood.reverse bounds log p(x) from above). Returns an
+    lsc.LogLikelihood. The default 16 chains × 200 steps are the SVAE paper's; check the estimate
+    with more steps (it is biased low when the annealing is short) and see the ess.
+    """
+    model, recipe = _model_of(model)
+    config = _lsc.LoglikConfig(**_set({}, chains=chains, steps=steps, leapfrog=leapfrog, schedule=schedule,
+                                      target_accept=target_accept, tune_chains=tune_chains, seed=seed,
+                                      threads=threads))
+    X = _rows_of(X, recipe, patches, config.seed)
+    bar = ProgressBar("eval loglik") if wants_bar(progress) else None
+    try:
+        r = _lsc.evaluate_loglik(model, X, config, latents, None if bar is None else bar.update)
+    finally:
+        if bar is not None:
+            bar.close()
+    return LogLikelihood(r, model.D)
 
 
 def sample_posterior(X, dictionary, prior=None, *, pi=None, lam=None, sigma=None, n_samples=None,

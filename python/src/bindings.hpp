@@ -11,5 +11,6 @@ void bind_data(py::module_& m);        // BarsOptions, BatchSource, BarsSource, 
 void bind_train(py::module_& m);       // TrainConfig, MetricsRow, TrainResult, resolve_defaults, train
 void bind_infer(py::module_& m);       // InferConfig, infer
 void bind_run_folder(py::module_& m);  // save_run, load_model, mosaics, evaluation, experiments
+void bind_evaluate(py::module_& m);    // LoglikConfig, evaluate_loglik (AIS)
 
 }  // namespace lsc::python

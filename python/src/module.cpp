@@ -30,4 +30,5 @@ PYBIND11_MODULE(_lsc, m) {
   lsc::python::bind_train(m);
   lsc::python::bind_infer(m);
   lsc::python::bind_run_folder(m);
+  lsc::python::bind_evaluate(m);
 }

@@ -1,0 +1,81 @@
+// Test log-likelihood: LoglikConfig (every option of `lsc eval loglik`) and evaluate_loglik(), X
+// read in place. The GIL is released while AIS runs; progress takes it back, as infer's does.
+#include <pybind11/numpy.h>
+#include <pybind11/pybind11.h>
+
+#include "arrays.hpp"
+#include "bindings.hpp"
+#include "fields.hpp"
+#include "lsc/run/evaluate_loglik.hpp"
+
+namespace lsc::python {
+
+using namespace pybind11::literals;
+using run::LoglikConfig;
+
+namespace {
+
+struct PythonErrorPending {};
+
+py::array vector_array(const Vector& v) { return py::array_t<double>(v.size(), v.data()); }
+
+py::dict estimate_dict(const AisEstimate& e) {
+  return py::dict("log_px"_a = vector_array(e.log_px), "se"_a = vector_array(e.se), "ess"_a = vector_array(e.ess),
+                  "mean"_a = e.mean, "se_points"_a = e.se_points, "se_mc"_a = e.se_mc, "acceptance"_a = e.acceptance);
+}
+
+py::dict evaluate_loglik_py(const Model& model, py::handle X, const LoglikConfig& config, py::handle latents,
+                            py::object on_progress) {
+  const ColumnsArg x(X, "X", model.D());
+  std::optional<ColumnsArg> s;
+  if (!latents.is_none()) s.emplace(latents, "latents");  // its shape is checked against K and N by the service
+  AisCallbacks cb;
+  cb.on_progress = [&](std::uint64_t done, std::uint64_t total) {
+    py::gil_scoped_acquire gil;
+    if (PyErr_CheckSignals() != 0) throw PythonErrorPending{};
+    if (on_progress.is_none()) return;
+    try {
+      on_progress(done, total);
+    } catch (py::error_already_set& e) {
+      e.restore();
+      throw PythonErrorPending{};
+    }
+  };
+  run::LoglikResult r;
+  try {
+    py::gil_scoped_release release;
+    const Matrix data = x.view();  // AIS takes a Matrix: one copy, small next to its chains
+    const Matrix S = s ? Matrix(s->view()) : Matrix();
+    r = run::evaluate_loglik(model, data, config, s ? &S : nullptr, cb);
+  } catch (const PythonErrorPending&) {
+    throw py::error_already_set();
+  }
+  py::dict out("forward"_a = estimate_dict(r.ais.forward), "elapsed_s"_a = r.ais.elapsed_s,
+               "step_size"_a = vector_array(r.ais.step_size));
+  out["reverse"] = s ? py::object(estimate_dict(r.ais.reverse)) : py::none();
+  out["exact"] = r.exact.size() ? py::object(vector_array(r.exact)) : py::none();
+  return out;
+}
+
+}  // namespace
+
+void bind_evaluate(py::module_& m) {
+  py::class_<LoglikConfig> cls(m, "LoglikConfig", "Every option of `lsc eval loglik`; an option left out keeps the core's default.");
+  FieldTable<LoglikConfig>(cls)
+      .add("chains", &LoglikConfig::chains, "AIS chains per data point")
+      .add("steps", &LoglikConfig::steps, "intermediate distributions (annealing steps)")
+      .add("leapfrog", &LoglikConfig::leapfrog, "leapfrog steps per HMC trajectory")
+      .add("target_accept", &LoglikConfig::target_accept, "HMC acceptance the step size is adapted toward")
+      .add("schedule", &LoglikConfig::schedule, "annealing schedule: linear or sigmoid")
+      .add("tune_chains", &LoglikConfig::tune_chains, "extra chains per data point that adapt the step size")
+      .add("seed", &LoglikConfig::seed, "random seed")
+      .add("threads", &LoglikConfig::threads, "threads (0: all cores)")
+      .finish("LoglikConfig");
+  m.def("evaluate_loglik", &evaluate_loglik_py, "model"_a, "X"_a, "config"_a, "latents"_a = py::none(),
+        "on_progress"_a = py::none(),
+        "log p(x) of every row of X (n_samples, D) by AIS (BDMC with latents (n_samples, K)): a dict with forward "
+        "(log_px, se, ess per row; mean, se_points, se_mc, acceptance), reverse (BDMC) or None, exact (Gaussian "
+        "prior) or None, step_size, elapsed_s.");
+}
+
+}  // namespace lsc::python
