@@ -14,6 +14,7 @@
 #include "lsc/core/error.hpp"
 #include "lsc/core/parallel.hpp"
 #include "lsc/core/rng.hpp"
+#include "lsc/prior/prior_sampling.hpp"
 
 namespace lsc {
 
@@ -23,82 +24,9 @@ namespace {
 // Purpose::ais with step = 16·t + stream: every (transition, role, use) has its own counters.
 enum class Role : std::uint64_t { evaluate = 0, tune = 1, reverse = 2 };
 enum class Use : std::uint64_t { init = 0, momentum = 1, accept = 2 };
-constexpr std::uint64_t kSimulateLatents = 9, kSimulateNoise = 10;
 
 std::uint64_t stream(Role role, Use use, std::uint64_t t) {
   return 16 * t + 3 * static_cast<std::uint64_t>(role) + static_cast<std::uint64_t>(use);
-}
-
-// Attempts of the gamma sampler per element; block = element · kAttempts + attempt.
-constexpr std::uint32_t kAttempts = 256;
-
-// Gamma(a, 1) by Marsaglia & Tsang (2000): for shape b ≥ 1, d = b − 1/3, c = 1/√(9d), propose
-// v = (1 + c z)³ and accept when log U < z²/2 + d − d v + d log v (acceptance > 95 %); shapes
-// a < 1 use Gamma(a + 1) · U^{1/a}. Returns the draw and, in z_out, a standard normal
-// independent of it (the second Box-Muller normal of the accepted attempt).
-Real gamma_draw(Real a, const Philox& rng, std::uint64_t step, std::uint64_t chain, std::uint32_t element,
-                Real& z_out) {
-  const Real b = a < 1 ? a + 1 : a;
-  const Real d = b - 1.0 / 3.0, c = 1.0 / std::sqrt(9 * d);
-  for (std::uint32_t attempt = 0; attempt < kAttempts; ++attempt) {
-    const auto w = rng.words(Purpose::ais, step, chain, element * kAttempts + attempt);
-    Real z0, z1;
-    Philox::box_muller(w[0], w[1], z0, z1);
-    const Real v = std::pow(1 + c * z0, 3);
-    if (v <= 0) continue;
-    if (std::log(Philox::uniform(w[2])) < 0.5 * z0 * z0 + d - d * v + d * std::log(v)) {
-      z_out = z1;
-      Real g = d * v;
-      if (a < 1) g *= std::pow(Philox::uniform(w[3]), 1 / a);
-      return g;
-    }
-  }
-  throw Error("the gamma sampler of the Cauchy-type prior rejected 256 proposals in a row, which cannot happen "
-              "with a correct prior; check that lambda > 0.5.");
-}
-
-// One exact draw of u from p(u) (see log_prior_u), element `element` of chain `chain`.
-Real draw_prior_u(const Prior& prior, const Philox& rng, std::uint64_t step, std::uint64_t chain,
-                  std::uint32_t element) {
-  const Real lambda = prior.lambda;
-  switch (prior.kind) {
-    case PriorKind::gaussian: {
-      const auto w = rng.words(Purpose::ais, step, chain, element * kAttempts);
-      Real z0, z1;
-      Philox::box_muller(w[0], w[1], z0, z1);
-      return z0 / std::sqrt(lambda);  // N(0, 1/λ)
-    }
-    case PriorKind::cauchy: {
-      // (1 + u²)^{−λ} is the scale mixture u | g ~ N(0, 1/(2g)), g ~ Gamma(λ − ½, 1):
-      // ∫ √(g/π) e^{−g u²} g^{λ−3/2} e^{−g} dg ∝ (1 + u²)^{−λ}.
-      Real z = 0;
-      const Real g = gamma_draw(lambda - 0.5, rng, step, chain, element, z);
-      return z / std::sqrt(2 * g);
-    }
-    case PriorKind::laplace:
-    case PriorKind::l1:
-    case PriorKind::l0: {
-      // |u| ~ Exp(λ) by inversion, the sign from an independent word.
-      const auto w = rng.words(Purpose::ais, step, chain, element * kAttempts);
-      const Real a = -std::log(Philox::uniform(w[0])) / lambda;
-      return (w[1] & 1u) ? -a : a;
-    }
-  }
-  return 0;
-}
-
-// u drawn exactly from p(u | s): s itself for smooth priors; for l1 and l0 |u| = s + u0 when
-// s > 0, and |u| ~ Exp(λ) truncated to [0, u0] when s = 0 (the spike), with a random sign.
-Real draw_u_given_s(const Prior& prior, Real s, const Philox& rng, std::uint64_t step, std::uint64_t chain,
-                    std::uint32_t element) {
-  if (!prior.nonnegative()) return s;
-  const auto w = rng.words(Purpose::ais, step, chain, element * kAttempts);
-  const Real sign = (w[1] & 1u) ? -1.0 : 1.0;
-  const Real u0 = prior.u0(), lambda = prior.lambda;
-  if (s > 0) return sign * (s + u0);
-  // Inverse CDF of the truncated exponential: |u| = −log(1 − V (1 − e^{−λ u0})) / λ.
-  const Real mass = -std::expm1(-lambda * u0);
-  return sign * (-std::log1p(-Philox::uniform(w[0]) * mass) / lambda);
 }
 
 // ---- one tile: a few data points, all their chains as the columns of K×M matrices --------------
@@ -158,8 +86,8 @@ class Tile {
       const std::uint64_t id = ids_[static_cast<std::size_t>(j)];
       for (Index k = 0; k < K; ++k) {
         const auto e = static_cast<std::uint32_t>(k);
-        cur_.U(k, j) = latents ? draw_u_given_s(model_.prior, (*latents)(k, j), rng_, step, id, e)
-                               : draw_prior_u(model_.prior, rng_, step, id, e);
+        cur_.U(k, j) = latents ? draw_u_given_s(model_.prior, (*latents)(k, j), rng_, Purpose::ais, step, id, e)
+                               : draw_prior_u(model_.prior, rng_, Purpose::ais, step, id, e);
       }
     }
     evaluate(cur_);
@@ -533,11 +461,6 @@ Vector ais_schedule(AisSchedule schedule, std::uint64_t steps) {
   return beta;
 }
 
-Real log_prior_u(const Prior& prior, Real u) {
-  if (prior.nonnegative()) return std::log(0.5 * prior.lambda) - prior.lambda * std::abs(u);
-  return prior.log_density(u);
-}
-
 AisResult ais_log_likelihood(const Model& model, const Matrix& X, const AisOptions& options,
                              const AisCallbacks& callbacks) {
   return run_ais(model, X, nullptr, options, callbacks);
@@ -555,25 +478,6 @@ AisResult bdmc_log_likelihood(const Model& model, const Matrix& X, const Matrix&
                                         " prior has nonnegative coefficients but the latents contain negative values; "
                                         "pass coefficients drawn from the model's own prior.");
   return run_ais(model, X, &S, options, callbacks);
-}
-
-SimulatedData simulate_data(const Model& model, Index N, std::uint64_t seed) {
-  model.validate();
-  require(N >= 1, "the number of simulated points must be at least 1.");
-  const Index K = model.K(), D = model.D();
-  const Philox rng(seed);
-  SimulatedData out{Matrix(D, N), Matrix(K, N)};
-  Vector noise(D);
-  visit_prior(model.prior, [&](const auto& ops) {
-    for (Index n = 0; n < N; ++n) {
-      for (Index k = 0; k < K; ++k)
-        out.S(k, n) = ops.s(draw_prior_u(model.prior, rng, kSimulateLatents, static_cast<std::uint64_t>(n),
-                                         static_cast<std::uint32_t>(k)));
-      rng.normals(Purpose::ais, kSimulateNoise, static_cast<std::uint64_t>(n), noise.data(), D);
-      out.X.col(n) = model.A * out.S.col(n) + model.sigma * noise;
-    }
-  });
-  return out;
 }
 
 }  // namespace lsc

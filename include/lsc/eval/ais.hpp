@@ -36,6 +36,8 @@
 
 #include "lsc/core/types.hpp"
 #include "lsc/model/model.hpp"
+#include "lsc/model/simulate.hpp"  // simulate_data: the joint draws BDMC needs
+#include "lsc/prior/prior_sampling.hpp"  // log_prior_u: the density AIS starts from
 
 namespace lsc {
 
@@ -102,16 +104,5 @@ AisResult bdmc_log_likelihood(const Model& model, const Matrix& X, const Matrix&
 
 // β_0 = 0 … β_T = 1 of a schedule.
 Vector ais_schedule(AisSchedule schedule, std::uint64_t steps);
-
-// log p(u): the normalized density of u that AIS starts from (s = u for smooth priors,
-// (λ/2) e^{−λ|u|} for l1 and l0).
-Real log_prior_u(const Prior& prior, Real u);
-
-// N points drawn from the model: S (K×N) from the prior (exactly, as AIS draws its initial
-// states), X = A S + σ ξ. For BDMC.
-struct SimulatedData {
-  Matrix X, S;
-};
-SimulatedData simulate_data(const Model& model, Index N, std::uint64_t seed);
 
 }  // namespace lsc
