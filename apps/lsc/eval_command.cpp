@@ -1,7 +1,5 @@
 #include "eval_command.hpp"
 
-#include <sys/wait.h>
-
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
@@ -16,6 +14,7 @@
 #include "lsc/io/atomic_file.hpp"
 #include "lsc/io/npy.hpp"
 #include "lsc/run/run_folder.hpp"
+#include "plot_script.hpp"
 #include "progress.hpp"
 
 namespace lsc::cli {
@@ -89,39 +88,11 @@ std::string csv(const AisResult& r) {
 
 int EvalCommand::run() { return dictionary_->parsed() ? run_dictionary() : run_loglik(); }
 
-namespace {
-
-// A path inside single quotes for the shell.
-std::string quoted(const std::string& s) {
-  std::string out = "'";
-  for (char c : s) out += c == '\'' ? std::string("'\\''") : std::string(1, c);
-  return out + "'";
-}
-
-// The plots of `eval dictionary` by scripts/plot_dictionary.py. Without matplotlib (the script
-// exits 2 after saying so in one sentence) or without /usr/bin/python3 the numbers stand alone.
-void plot_dictionary(const fs::path& out) {
-  const std::string cmd = "/usr/bin/python3 " + quoted(std::string(LSC_SCRIPTS_DIR) + "/plot_dictionary.py") + " " +
-                          quoted(out.string());
-  const int raw = std::system(cmd.c_str());
-  const int status = WIFEXITED(raw) ? WEXITSTATUS(raw) : -1;
-  if (status == 0 || status == 2) return;
-  if (status == 127) {
-    std::fprintf(stderr, "lsc: /usr/bin/python3 is missing, so no plots were drawn; the numbers are in %s.\n",
-                 out.string().c_str());
-    return;
-  }
-  throw Error("the numbers are in " + out.string() + " but plotting failed; run /usr/bin/python3 " +
-              std::string(LSC_SCRIPTS_DIR) + "/plot_dictionary.py " + out.string() + " to see why.");
-}
-
-}  // namespace
-
 int EvalCommand::run_dictionary() {
   dictionary_config_.run = dictionary_run_;
   dictionary_config_.out = dictionary_out_;
   const run::DictionaryEvalResult r = run::evaluate_dictionary_run(dictionary_config_);
-  if (!no_plots_) plot_dictionary(r.out);
+  if (!no_plots_) run_plot_script("plot_dictionary.py", {r.out.string()}, r.out);
   const DictionaryQuality& q = r.quality;
   if (dictionary_json_) {
     nlohmann::json summary = run::dictionary_quality_json(q, false);

@@ -25,6 +25,7 @@
 #include "lsc/run/run_folder.hpp"
 #include "lsc/run/train.hpp"
 #include "eval_command.hpp"
+#include "plot_script.hpp"
 #include "progress.hpp"
 
 namespace fs = std::filesystem;
@@ -423,6 +424,8 @@ int run_experiment(const ExperimentArgs& a) {
   };
   const nlohmann::json summary = experiment::run(a.name, o);
   if (bar) bar->finish();
+  std::fprintf(stderr, "%s: plotting\n", a.name.c_str());
+  cli::run_plot_script("plot_experiment.py", {a.name, o.out.string()}, o.out);
   std::printf("%s\n", summary.dump(2).c_str());
   return 0;
 }

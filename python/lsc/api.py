@@ -13,8 +13,8 @@ from . import _lsc
 from .progress import ProgressBar, wants_bar
 from .runs import Run, save_run
 
-__all__ = ["train", "infer", "sample_posterior", "Posterior", "generate_bars", "load_patches",
-           "experiments", "run_experiment", "evaluate_dictionary"]
+__all__ = ["train", "infer", "sample_posterior", "Posterior", "evaluate_loglik", "LogLikelihood", "generate_bars",
+           "load_patches", "experiments", "run_experiment", "evaluate_dictionary"]
 
 
 def _set(options, **values):
@@ -314,8 +314,23 @@ def run_experiment(name, out, *, quick=False, threads=0, log=None, images=None, 
     if log is None:
         def log(line):
             print(line, file=sys.stderr)
-    return _lsc.run_experiment(name, os.fspath(out), quick, threads, log,
-                               None if images is None else os.fspath(images), dead_zone_jumps)
+    summary = _lsc.run_experiment(name, os.fspath(out), quick, threads, log,
+                                  None if images is None else os.fspath(images), dead_zone_jumps)
+    log(f"{name}: plotting")
+    _plot(os.path.join(_lsc.SCRIPTS_DIR, "plot_experiment.py"), [name, os.fspath(out)], out)
+    return summary
+
+
+def _plot(script, args, out):
+    """Runs a plotting script of scripts/ with Debian's python3 (which has matplotlib), as the
+    CLI does: without matplotlib (exit status 2, said by the script) the numbers stand alone."""
+    import subprocess
+
+    python = "/usr/bin/python3" if os.path.exists("/usr/bin/python3") else sys.executable
+    r = subprocess.run([python, script, *args])
+    if r.returncode not in (0, 2):
+        raise _lsc.LscError(f"the numbers are in {os.fspath(out)} but plotting failed; run {python} {script} "
+                            f"{' '.join(args)} to see why.")
 
 
 # ---- lsc eval dictionary ------------------------------------------------------------------------

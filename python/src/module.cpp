@@ -19,6 +19,7 @@ PYBIND11_MODULE(_lsc, m) {
   py::register_exception<lsc::Error>(m, "LscError", PyExc_ValueError);
   m.attr("__version__") = LSC_VERSION;
   m.attr("CLI_PATH") = LSC_CLI_PATH;  // the lsc command built next to this module
+  m.attr("SCRIPTS_DIR") = LSC_SCRIPTS_DIR;  // scripts/ of the source tree: the plotting scripts
   m.def("train_methods", &lsc::run::train_methods, "The learning methods: dsc, lca, ssc, lsc.");
   m.def("infer_methods", &lsc::run::infer_methods, "The inference methods: map, lca, langevin, mala.");
   m.def("prior_names", &lsc::Prior::names, "The priors: l0, l1, laplace, gaussian, cauchy.");

@@ -1,6 +1,5 @@
 // The experiment registry: one list of names, one way to run them.
 #include <algorithm>
-#include <cstdlib>
 
 #include "common.hpp"
 #include "lsc/core/error.hpp"
@@ -39,13 +38,6 @@ json run(const std::string& name, const Options& o) {
   summary["experiment"] = name;
   summary["quick"] = o.quick;
   io::write_file_atomic(o.out / "summary.json", summary.dump(2) + "\n");
-  say(o, name + ": plotting");
-  const std::string cmd = "/usr/bin/python3 '" + std::string(LSC_SCRIPTS_DIR) + "/plot_experiment.py' " + name + " '" +
-                          o.out.string() + "'";
-  require(std::system(cmd.c_str()) == 0,
-          name + ": the numbers are in " + o.out.string() +
-              " but plotting failed; install python3-matplotlib (scripts/setup.sh does) and run scripts/plot_experiment.py " +
-              name + " " + o.out.string() + ".");
   return summary;
 }
 

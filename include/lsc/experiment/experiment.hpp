@@ -1,8 +1,8 @@
 #pragma once
 // Reproductions of the paper's figures, one command each (`lsc experiment NAME --out DIR`).
 // Every experiment writes DIR/summary.json (its numbers, machine-readable), the CSV data behind
-// each plot, and the plots (scripts/plot_experiment.py, matplotlib). The numbers all come from
-// the core's services; this layer only sets up the runs and records them.
+// each plot; the front ends then draw the plots from them (scripts/plot_experiment.py, matplotlib).
+// The numbers all come from the core's services; this layer only sets up the runs and records them.
 #include <filesystem>
 #include <functional>
 #include <string>
@@ -35,7 +35,7 @@ struct Experiment {
 
 const std::vector<Experiment>& registry();
 
-// Runs one experiment: creates the folder, runs it, writes summary.json, draws the plots.
+// Runs one experiment: creates the folder, runs it, writes summary.json (no plots: see above).
 nlohmann::json run(const std::string& name, const Options& options);
 
 }  // namespace lsc::experiment
