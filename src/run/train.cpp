@@ -8,18 +8,55 @@
 #include "lsc/core/parallel.hpp"
 #include "lsc/learn/learner.hpp"
 #include "lsc/learn/svae.hpp"
+#include "lsc/run/methods.hpp"
 #include "lsc/solver/lca.hpp"
 #include "lsc/solver/proximal_gradient.hpp"
 
 namespace lsc::run {
-
-std::vector<std::string> train_methods() { return {"dsc", "lca", "ssc", "lsc", "svae"}; }
 
 namespace {
 
 template <class T>
 void set_default(T& value, T fallback) {
   if (value == T{}) value = fallback;
+}
+
+std::unique_ptr<Learner> make_map_learner(const TrainConfig& c, Model model, const BatchSource& data,
+                                          const LearnerOptions& o) {
+  if (c.method == "lca") {
+    LcaOptions l;
+    l.steps = c.inner_steps;
+    return std::make_unique<NestedLearner>(std::move(model), data, o, std::make_unique<Lca>(l));
+  }
+  ProximalGradientOptions p;
+  p.steps = c.inner_steps;
+  return std::make_unique<NestedLearner>(std::move(model), data, o, std::make_unique<ProximalGradient>(p));
+}
+
+// ssc and lsc: one engine step per time step (backend/step_engine.hpp).
+std::unique_ptr<Learner> make_engine_learner(const TrainConfig& c, Model model, const BatchSource& data,
+                                             const LearnerOptions& o) {
+  const bool ssc = c.method == "ssc";
+  EngineOptions e;
+  e.backend = backend_from_name(c.backend);
+  e.dtype = dtype_from_name(c.dtype);
+  e.sampler = ssc ? SamplerKind::gradient_flow : sampler_from_name(c.sampler);
+  e.dead_zone_jumps = c.dead_zone_jumps;
+  e.seed = c.seed;
+  e.eps = 1.0 / c.tau_u;
+  e.temperature = ssc ? 0.0 : c.temperature;
+  if (*c.target_accept > 0) e.adaptation = StepSizeAdaptation{*c.target_accept, 0.05, 1.0 / c.tau_u};
+  e.threads = c.threads;
+  if (ssc) require_map_prior(model.prior, "SSC");
+  return std::make_unique<SimultaneousLearner>(std::move(model), data, o, e);
+}
+
+std::unique_ptr<Learner> make_svae_learner(const TrainConfig& c, Model model, const BatchSource& data,
+                                           const LearnerOptions& o) {
+  SvaeOptions sv;
+  sv.adam.lr = c.lr;
+  sv.seed = c.seed;
+  return std::make_unique<SvaeLearner>(std::move(model), data, o, sv);
 }
 
 std::unique_ptr<Learner> make_learner(const TrainConfig& c, Model model, const BatchSource& data) {
@@ -33,53 +70,57 @@ std::unique_ptr<Learner> make_learner(const TrainConfig& c, Model model, const B
   if (c.learn_pi) o.parameters.tau_u0 = c.tau_u0;
   if (c.learn_sigma) o.parameters.tau_sigma = c.tau_sigma;
   if (c.learn_lambda) o.parameters.tau_lambda = c.tau_lambda;
-  if (c.method == "svae") {
-    SvaeOptions sv;
-    sv.adam.lr = c.lr;
-    sv.seed = c.seed;
-    return std::make_unique<SvaeLearner>(std::move(model), data, o, sv);
-  }
-  if (c.method == "dsc") {
-    ProximalGradientOptions p;
-    p.steps = c.inner_steps;
-    return std::make_unique<NestedLearner>(std::move(model), data, o, std::make_unique<ProximalGradient>(p));
-  }
-  if (c.method == "lca") {
-    LcaOptions l;
-    l.steps = c.inner_steps;
-    return std::make_unique<NestedLearner>(std::move(model), data, o, std::make_unique<Lca>(l));
-  }
-  // ssc and lsc: one engine step per time step (backend/step_engine.hpp).
-  EngineOptions e;
-  e.backend = backend_from_name(c.backend);
-  e.dtype = dtype_from_name(c.dtype);
-  e.sampler = c.method == "ssc" ? SamplerKind::gradient_flow : sampler_from_name(c.sampler);
-  e.dead_zone_jumps = c.dead_zone_jumps;
-  e.seed = c.seed;
-  e.eps = 1.0 / c.tau_u;
-  e.temperature = c.method == "ssc" ? 0.0 : c.temperature;
-  if (*c.target_accept > 0) e.adaptation = StepSizeAdaptation{*c.target_accept, 0.05, 1.0 / c.tau_u};
-  e.threads = c.threads;
-  if (c.method == "ssc") require_map_prior(model.prior, "SSC");
-  return std::make_unique<SimultaneousLearner>(std::move(model), data, o, e);
+  return train_method(c.method).make(c, std::move(model), data, o);
 }
 
 }  // namespace
 
+// Documented defaults (docs/parameters.md), measured on the bars data: every method recovers all
+// 16 bars, and L0-LSC learns π within ±0.03 and the bars' unit norm within a few percent.
+const std::vector<TrainMethod>& train_method_table() {
+  //                name, description, sampling, engine, normalize, prior, steps, tau_A, tau_x, make
+  static const std::vector<TrainMethod> table = {
+      {"dsc", "MAP coefficients by proximal gradient (FISTA), unit-norm columns (Olshausen & Field; Alg. 1)",
+       false, false, true, PriorKind::l1, 2000, 20, 200, make_map_learner},
+      {"lca", "MAP coefficients by the locally competitive algorithm, unit-norm columns (Alg. 1)",
+       false, false, true, PriorKind::l1, 2000, 20, 200, make_map_learner},
+      {"ssc", "MAP dynamics simultaneous with the dictionary, unit-norm columns (Alg. 2)",
+       false, true, true, PriorKind::l1, 60000, 500, 200, make_engine_learner},
+      {"lsc", "Langevin sampling simultaneous with the dictionary, no normalization (eq. 2.29-2.31; L0-LSC with l0)",
+       true, true, false, PriorKind::l0, 200000, 3000, 400, make_engine_learner},
+      // The SVAE (SVAE §3-4): steps about the paper's 128 epochs (§4.3), a new batch every step.
+      {"svae", "sparse-coding VAE: amortized Gaussian q over the same linear model, Adam on the ELBO",
+       false, false, false, PriorKind::cauchy, 200000, 20, 1, make_svae_learner},
+  };
+  return table;
+}
+
+const TrainMethod& train_method(const std::string& name) {
+  for (const TrainMethod& m : train_method_table())
+    if (m.name == name) return m;
+  std::string names;
+  for (const TrainMethod& m : train_method_table()) names += (names.empty() ? "" : ", ") + m.name;
+  throw Error("unknown method '" + name + "'; choose one of " + names + ".");
+}
+
+std::vector<std::string> train_methods() {
+  std::vector<std::string> names;
+  for (const TrainMethod& m : train_method_table()) names.push_back(m.name);
+  return names;
+}
+
 TrainConfig resolve_defaults(TrainConfig c, Index D) {
-  const auto methods = train_methods();
-  require(std::find(methods.begin(), methods.end(), c.method) != methods.end(),
-          "unknown method '" + c.method + "'; choose one of dsc, lca, ssc, lsc, svae.");
+  const TrainMethod& method = train_method(c.method);
   require(c.K > 0, "K must be at least 1 (got " + std::to_string(c.K) + "); pass e.g. --K 16.");
   require(D > 0, "the data have no features; pass an array of shape (N, D) with D >= 1.");
-  const bool sampling = c.method == "lsc", svae = c.method == "svae";
-  if (!c.prior) c.prior = sampling ? PriorKind::l0 : (svae ? PriorKind::cauchy : PriorKind::l1);
+  const bool sampling = method.sampling, svae = c.method == "svae";
+  if (!c.prior) c.prior = method.prior;
   require(std::isfinite(c.var_goal) && c.var_goal >= 0, "--var-goal must be a positive number; pass e.g. --var-goal 1.");
   require(c.var_goal == 0 || c.method == "dsc" || c.method == "lca",
           "--var-goal is Olshausen & Field's normalization of the MAP learners; use --method dsc or lca, or drop it.");
   require(c.var_goal == 0 || !c.normalize.value_or(false),
           "--var-goal replaces unit-norm columns; drop --normalize.");
-  if (!c.normalize) c.normalize = !sampling && !svae && c.var_goal == 0;
+  if (!c.normalize) c.normalize = method.normalize && c.var_goal == 0;
   set_default<Real>(c.sigma, svae ? std::exp(-1.0) : 0.5);
   require(std::isfinite(c.sigma) && c.sigma > 0, "sigma must be a positive number; pass e.g. --sigma 0.5.");
   if (svae) {
@@ -93,9 +134,8 @@ TrainConfig resolve_defaults(TrainConfig c, Index D) {
     require(!*c.normalize, "the SVAE learns the norms of Phi through the ELBO; drop --normalize.");
     set_default<Real>(c.lr, 1e-4);
     require(std::isfinite(c.lr) && c.lr > 0, "the learning rate must be a positive number; pass e.g. --lr 1e-4.");
-    set_default<std::uint64_t>(c.steps, 200000);  // about the paper's 128 epochs (SVAE §4.3)
     set_default<Index>(c.batch, 32);
-    c.tau_x = 1;  // a new batch every step
+    c.tau_x = method.tau_x;  // a new batch every step
   } else {
     require(c.lr == 0, "--lr is Adam's learning rate and applies to --method svae only.");
   }
@@ -104,7 +144,7 @@ TrainConfig resolve_defaults(TrainConfig c, Index D) {
               " does not produce; use --method lsc.");
   require(!c.learn_pi || *c.prior == PriorKind::l0,
           "--learn-pi applies to the l0 spike-and-slab prior only; use --prior l0.");
-  const bool engine = sampling || c.method == "ssc";
+  const bool engine = method.engine;
   require(engine || (c.dtype.empty() && c.backend.empty()),
           "--dtype and --backend choose the engine of lsc and ssc; drop them for " + c.method + ".");
   if (engine) {
@@ -129,12 +169,10 @@ TrainConfig resolve_defaults(TrainConfig c, Index D) {
           "--dead-zone-jumps applies to the l0 prior sampled by --method lsc; drop it or use --prior l0.");
   require(*c.target_accept == 0 || c.sampler == "mala",
           "--target-accept adapts MALA's step size only; use --sampler mala or drop it.");
-  // Documented defaults (docs/parameters.md), measured on the bars data: every method recovers
-  // all 16 bars, and L0-LSC learns π within ±0.03 and the bars' unit norm within a few percent.
-  set_default<std::uint64_t>(c.steps, sampling ? 200000 : (c.method == "ssc" ? 60000 : 2000));
+  set_default<std::uint64_t>(c.steps, method.steps);
   set_default<Index>(c.batch, 200);
-  set_default<Real>(c.tau_A, sampling ? 3000 : (c.method == "ssc" ? 500 : 20));  // unused by svae
-  set_default<std::uint64_t>(c.tau_x, sampling ? 400 : 200);
+  set_default<Real>(c.tau_A, method.tau_A);  // unused by svae
+  set_default<std::uint64_t>(c.tau_x, method.tau_x);
   // The chains re-equilibrate after a batch switch within tens of steps at τ_u = 20 (docs/
   // parameters.md), so Euler learns at every step as the paper does; MALA keeps half of each
   // hold to adapt its step size in.
