@@ -10,9 +10,9 @@
 #include <nlohmann/json.hpp>
 
 #include "lsc/core/error.hpp"
-#include "lsc/data/patch_dataset.hpp"
 #include "lsc/io/atomic_file.hpp"
 #include "lsc/io/npy.hpp"
+#include "lsc/run/model_data.hpp"
 #include "lsc/run/run_folder.hpp"
 #include "plot_script.hpp"
 #include "progress.hpp"
@@ -138,19 +138,8 @@ int EvalCommand::run_loglik() {
     X = std::move(d.X);
     S = std::move(d.S);
     source = std::to_string(simulate_) + " points simulated from the model";
-  } else if (data_.rfind("images:", 0) == 0) {
-    // New images get exactly the transform the model was trained with (model.json "preprocessing").
-    require(!recipe.is_null(), "--data images:PATH needs a model trained on images (--model RUN_DIR of 'lsc train --data images:...'); "
-                               "for other models pass patches as an .npy file.");
-    PatchDataOptions o = patch_options_from_json(recipe);
-    o.path = data_.substr(7);
-    o.subset = "all";
-    o.count = patches_;
-    o.patches.seed = options_.seed;
-    X = load_patches(o).X;
-    source = data_;
   } else {
-    X = io::read_npy_rows(data_, static_cast<std::size_t>(model.D()));
+    X = run::open_model_data(data_, recipe, model.D(), patches_, options_.seed);
     source = data_;
   }
   if (!latents_.empty()) S = io::read_npy_rows(latents_);

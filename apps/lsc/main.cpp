@@ -22,6 +22,7 @@
 #include "lsc/io/npy.hpp"
 #include "lsc/run/checkpoint.hpp"
 #include "lsc/run/infer.hpp"
+#include "lsc/run/model_data.hpp"
 #include "lsc/run/run_folder.hpp"
 #include "lsc/run/train.hpp"
 #include "eval_command.hpp"
@@ -340,21 +341,8 @@ int run_infer(InferArgs& a) {
     model.prior = Prior::make(Prior::kind_from_name(a.prior), a.lambda, a.pi);
     model.sigma = a.sigma;
   }
-  Matrix X;
-  if (a.data.rfind("images:", 0) == 0) {
-    // New images get exactly the transform the model was trained with (model.json "preprocessing").
-    const nlohmann::json recipe = a.model_dir.empty() ? nlohmann::json() : run::load_preprocessing(a.model_dir);
-    require(!recipe.is_null(), "--data images:PATH needs a model trained on images (--model RUN_DIR of 'lsc train --data images:...'); "
-                               "for other models pass patches as an .npy file.");
-    PatchDataOptions o = patch_options_from_json(recipe);
-    o.path = a.data.substr(7);
-    o.subset = "all";
-    o.count = a.patches;
-    o.patches.seed = a.config.seed;
-    X = load_patches(o).X;
-  } else {
-    X = io::read_npy_rows(a.data, static_cast<std::size_t>(model.D()));
-  }
+  const nlohmann::json recipe = a.model_dir.empty() ? nlohmann::json() : run::load_preprocessing(a.model_dir);
+  const Matrix X = run::open_model_data(a.data, recipe, model.D(), a.patches, a.config.seed);
   a.config.keep_samples = !a.out_samples.empty();
   cli::ProgressBar bar("infer " + a.config.method);
   run::InferCallbacks cb;

@@ -167,25 +167,14 @@ def _posterior(model, X, config, progress):
                      r["acceptance"], r["elapsed_s"])
 
 
-def _rows_of(X, recipe, patches, seed):
-    """X as rows: an array as given, an .npy path read, or "images:PATH" cut into `patches`
-    patches with the model's own preprocessing (recipe: the model's, None if it has none)."""
-    if _is_path(X) and os.fspath(X).startswith("images:"):
-        if recipe is None:
-            raise _lsc.LscError("X='images:PATH' needs a model trained on images (a run folder or Run of "
-                                "'lsc train --data images:...'); for other models pass patches as an array.")
-        o = _lsc.patch_options_from_recipe(recipe)
-        o.path = os.fspath(X)[len("images:"):]
-        o.subset = "all"
-        if patches is not None:
-            o.count = patches
-        o.seed = seed
-        return _lsc.load_patches(o)[0]
-    if patches is not None:
+def _rows_of(X, model, recipe, patches, seed):
+    """X as rows: an array as given, or a path / "images:PATH" read by the core as `lsc infer
+    --data` reads it (images cut with the model's own preprocessing; patches None: the recipe's
+    count)."""
+    images = _is_path(X) and os.fspath(X).startswith("images:")
+    if patches is not None and not images:
         raise _lsc.LscError("patches applies to X='images:PATH' only.")
-    if _is_path(X):
-        return _lsc.read_npy_rows(X)
-    return X
+    return _lsc.open_model_data(os.fspath(X), recipe, model.D, patches or 0, seed) if _is_path(X) else X
 
 
 def infer(X, model, *, method=None, chains=None, samples=None, burn_in=None, tau_u=None, temperature=None,
@@ -205,7 +194,7 @@ def infer(X, model, *, method=None, chains=None, samples=None, burn_in=None, tau
                                      tau_u=tau_u, temperature=temperature, map_steps=map_steps,
                                      map_tolerance=map_tolerance, seed=seed, dtype=dtype, backend=backend,
                                      threads=threads, block=block, keep_samples=bool(return_samples)))
-    return _posterior(model, _rows_of(X, recipe, patches, config.seed), config, progress)
+    return _posterior(model, _rows_of(X, model, recipe, patches, config.seed), config, progress)
 
 
 # ---- lsc eval loglik ------------------------------------------------------------------------------
@@ -245,7 +234,7 @@ def evaluate_loglik(X, model, *, chains=None, steps=None, leapfrog=None, schedul
     config = _lsc.LoglikConfig(**_set({}, chains=chains, steps=steps, leapfrog=leapfrog, schedule=schedule,
                                       target_accept=target_accept, tune_chains=tune_chains, seed=seed,
                                       threads=threads))
-    X = _rows_of(X, recipe, patches, config.seed)
+    X = _rows_of(X, model, recipe, patches, config.seed)
     bar = ProgressBar("eval loglik") if wants_bar(progress) else None
     try:
         r = _lsc.evaluate_loglik(model, X, config, latents, None if bar is None else bar.update)

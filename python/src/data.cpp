@@ -12,6 +12,7 @@
 #include "lsc/data/batch_source.hpp"
 #include "lsc/data/patch_dataset.hpp"
 #include "lsc/io/npy.hpp"
+#include "lsc/run/model_data.hpp"
 
 namespace lsc::python {
 
@@ -137,6 +138,20 @@ void bind_data(py::module_& m) {
   m.def(
       "patch_options_from_recipe", [](py::handle recipe) { return patch_options_from_json(json_from_py(recipe)); },
       "recipe"_a, "The PatchDataOptions of a saved preprocessing recipe (model.json 'preprocessing').");
+  m.def(
+      "open_model_data",
+      [](const std::string& spec, py::handle recipe, Index D, Index patches, std::uint64_t seed) {
+        const nlohmann::json r = recipe.is_none() ? nlohmann::json() : json_from_py(recipe);
+        Matrix X;
+        {
+          py::gil_scoped_release release;
+          X = run::open_model_data(spec, r, D, patches, seed);
+        }
+        return rows_array(std::move(X));
+      },
+      "spec"_a, "recipe"_a, "D"_a, "patches"_a = 0, "seed"_a = 0,
+      "The rows (N, D) of an .npy file, or patches cut from 'images:PATH' with a model's recipe (patches 0: the "
+      "recipe's count), as `lsc infer --data` reads them.");
 }
 
 }  // namespace lsc::python
