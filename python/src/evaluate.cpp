@@ -6,6 +6,7 @@
 #include "arrays.hpp"
 #include "bindings.hpp"
 #include "fields.hpp"
+#include "progress.hpp"
 #include "lsc/run/evaluate_loglik.hpp"
 
 namespace lsc::python {
@@ -14,8 +15,6 @@ using namespace pybind11::literals;
 using run::LoglikConfig;
 
 namespace {
-
-struct PythonErrorPending {};
 
 py::array vector_array(const Vector& v) { return py::array_t<double>(v.size(), v.data()); }
 
@@ -30,17 +29,7 @@ py::dict evaluate_loglik_py(const Model& model, py::handle X, const LoglikConfig
   std::optional<ColumnsArg> s;
   if (!latents.is_none()) s.emplace(latents, "latents");  // its shape is checked against K and N by the service
   AisCallbacks cb;
-  cb.on_progress = [&](std::uint64_t done, std::uint64_t total) {
-    py::gil_scoped_acquire gil;
-    if (PyErr_CheckSignals() != 0) throw PythonErrorPending{};
-    if (on_progress.is_none()) return;
-    try {
-      on_progress(done, total);
-    } catch (py::error_already_set& e) {
-      e.restore();
-      throw PythonErrorPending{};
-    }
-  };
+  cb.on_progress = progress_to_python(on_progress);
   run::LoglikResult r;
   try {
     py::gil_scoped_release release;

@@ -10,6 +10,7 @@
 #include "bindings.hpp"
 #include "convert.hpp"
 #include "fields.hpp"
+#include "progress.hpp"
 #include "lsc/run/infer.hpp"
 
 namespace lsc::python {
@@ -19,24 +20,10 @@ using run::InferConfig;
 
 namespace {
 
-// Thrown through the core from the progress callback when Python has an exception pending
-// (Ctrl-C, or one raised by on_progress); the core holds nothing but RAII state there.
-struct PythonErrorPending {};
-
 py::dict infer_py(const Model& model, py::handle X, const InferConfig& config, py::object on_progress) {
   const ColumnsArg x(X, "X", model.D());
   run::InferCallbacks cb;
-  cb.on_progress = [&](std::uint64_t done, std::uint64_t total) {
-    py::gil_scoped_acquire gil;
-    if (PyErr_CheckSignals() != 0) throw PythonErrorPending{};
-    if (on_progress.is_none()) return;
-    try {
-      on_progress(done, total);
-    } catch (py::error_already_set& e) {
-      e.restore();
-      throw PythonErrorPending{};
-    }
-  };
+  cb.on_progress = progress_to_python(on_progress);
   // Ctrl-C between sampler steps, checked at most every 50 ms so that small problems, whose
   // steps take microseconds, do not queue for the GIL at every step.
   auto last_check = std::chrono::steady_clock::now();
