@@ -1,7 +1,9 @@
-// Test log-likelihood: LoglikConfig (every option of `lsc eval loglik`) and evaluate_loglik(), X
-// read in place. The GIL is released while AIS runs; progress takes it back, as infer's does.
+// Test log-likelihood: LoglikConfig (every option of `lsc eval loglik`) and evaluate_loglik(). The
+// GIL is released while AIS runs; progress takes it back, as infer's does.
 #include <pybind11/numpy.h>
 #include <pybind11/pybind11.h>
+
+#include <optional>
 
 #include "arrays.hpp"
 #include "bindings.hpp"
