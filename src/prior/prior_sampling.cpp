@@ -15,8 +15,8 @@ constexpr std::uint32_t kAttempts = 256;
 // v = (1 + c z)³ and accept when log U < z²/2 + d − d v + d log v (acceptance > 95 %); shapes
 // a < 1 use Gamma(a + 1) · U^{1/a}. Returns the draw and, in z_out, a standard normal
 // independent of it (the second Box-Muller normal of the accepted attempt).
-Real gamma_draw(Real a, const Philox& rng, Purpose purpose, std::uint64_t step, std::uint64_t chain, std::uint32_t element,
-                Real& z_out) {
+Real gamma_draw(Real a, const Philox& rng, Purpose purpose, std::uint64_t step, std::uint64_t chain,
+                std::uint32_t element, Real& z_out) {
   const Real b = a < 1 ? a + 1 : a;
   const Real d = b - 1.0 / 3.0, c = 1.0 / std::sqrt(9 * d);
   for (std::uint32_t attempt = 0; attempt < kAttempts; ++attempt) {
@@ -72,8 +72,8 @@ Real draw_prior_u(const Prior& prior, const Philox& rng, Purpose purpose, std::u
   return 0;
 }
 
-Real draw_u_given_s(const Prior& prior, Real s, const Philox& rng, Purpose purpose, std::uint64_t step, std::uint64_t chain,
-                    std::uint32_t element) {
+Real draw_u_given_s(const Prior& prior, Real s, const Philox& rng, Purpose purpose, std::uint64_t step,
+                    std::uint64_t chain, std::uint32_t element) {
   if (!prior.nonnegative()) return s;
   const auto w = rng.words(purpose, step, chain, element * kAttempts);
   const Real sign = (w[1] & 1u) ? -1.0 : 1.0;

@@ -1,4 +1,5 @@
-// The Langevin samplers of the engine (backend/step_engine.hpp), in float64 and float32, against exact answers (docs/design.md, "Tests"):
+// The Langevin samplers of the engine (backend/step_engine.hpp), in float64 and float32, against
+// exact answers (docs/design.md, "Tests"):
 //  (a) Gaussian prior: MALA samples the closed-form posterior N(μ, Σ); Euler-Maruyama samples
 //      the exact stationary law of its own discretization, N(μ, C(ε)), and is rejected against Σ.
 //  (b) The K = 2 L0 case of science.md, exact by quadrature: MALA passes where Euler-Maruyama
