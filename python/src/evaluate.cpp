@@ -32,15 +32,11 @@ py::dict evaluate_loglik_py(const Model& model, py::handle X, const LoglikConfig
   if (!latents.is_none()) s.emplace(latents, "latents");  // its shape is checked against K and N by the service
   AisCallbacks cb;
   cb.on_progress = progress_to_python(on_progress);
-  run::LoglikResult r;
-  try {
-    py::gil_scoped_release release;
+  const run::LoglikResult r = without_gil([&] {
     const Matrix data = x.view();  // AIS takes a Matrix: one copy, small next to its chains
     const Matrix S = s ? Matrix(s->view()) : Matrix();
-    r = run::evaluate_loglik(model, data, config, s ? &S : nullptr, cb);
-  } catch (const PythonErrorPending&) {
-    throw py::error_already_set();
-  }
+    return run::evaluate_loglik(model, data, config, s ? &S : nullptr, cb);
+  });
   py::dict out("forward"_a = estimate_dict(r.ais.forward), "elapsed_s"_a = r.ais.elapsed_s,
                "step_size"_a = vector_array(r.ais.step_size));
   out["reverse"] = s ? py::object(estimate_dict(r.ais.reverse)) : py::none();

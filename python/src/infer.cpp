@@ -34,13 +34,7 @@ py::dict infer_py(const Model& model, py::handle X, const InferConfig& config, p
     py::gil_scoped_acquire gil;
     return PyErr_CheckSignals() != 0;  // the KeyboardInterrupt stays pending until infer returns
   };
-  run::InferResult r;
-  try {
-    py::gil_scoped_release release;
-    r = run::infer(model, x.view(), config, cb);
-  } catch (const PythonErrorPending&) {
-    throw py::error_already_set();  // the pending exception, raised now that the GIL is back
-  }
+  run::InferResult r = without_gil([&] { return run::infer(model, x.view(), config, cb); });
   if (r.stopped_early) throw py::error_already_set();
   const Index K = model.K(), N = x.view().cols();
   py::dict out("mean"_a = rows_array(std::move(r.mean)), "p_active"_a = rows_array(std::move(r.active)),

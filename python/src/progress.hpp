@@ -18,4 +18,16 @@ struct PythonErrorPending {};
 // the core may copy it without the GIL.
 std::function<void(std::uint64_t, std::uint64_t)> progress_to_python(const py::object& on_progress);
 
+// f() with the GIL released; a PythonErrorPending thrown through it comes out as the pending
+// Python exception, raised once the GIL is back (the release guard is gone by the handler).
+template <class F>
+auto without_gil(F&& f) {
+  try {
+    py::gil_scoped_release release;
+    return f();
+  } catch (const PythonErrorPending&) {
+    throw py::error_already_set();
+  }
+}
+
 }  // namespace lsc::python
