@@ -169,8 +169,8 @@ void jump_chunk(const CpuStep<T>& s, Index j0, Index n, T* R, T* G) {
 }
 
 // Sums in double over kLanes partial sums, added in lane order at the end: one running sum is a
-// chain of dependent additions (4 cycles each: a fifth of the bars' step went to ‖R‖² alone),
-// partial sums vectorize; the order is fixed, so results do not depend on the thread count.
+// chain of dependent additions (4 cycles each; ‖R‖² alone took a fifth of the bars' elementwise
+// pass), partial sums vectorize; the order is fixed, so results do not depend on the thread count.
 constexpr Index kLanes = 8;
 
 template <class F>
