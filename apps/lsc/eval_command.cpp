@@ -14,6 +14,8 @@
 #include "lsc/io/npy.hpp"
 #include "lsc/run/model_data.hpp"
 #include "lsc/run/run_folder.hpp"
+#include "lsc/run/records.hpp"
+#include "options.hpp"
 #include "plot_script.hpp"
 #include "progress.hpp"
 
@@ -35,16 +37,7 @@ EvalCommand::EvalCommand(CLI::App& app) {
   l->add_option("--latents", latents_, "exact coefficients (N, K) the data were simulated from: adds the reverse (BDMC) run")
       ->needs(data);
   l->add_option("--patches", patches_, "patches cut from images:PATH")->capture_default_str();
-  l->add_option("--chains", options_.chains, "AIS chains per data point")->capture_default_str();
-  l->add_option("--steps", options_.steps, "intermediate distributions (annealing steps)")->capture_default_str();
-  l->add_option("--leapfrog", options_.leapfrog, "leapfrog steps per HMC trajectory")->capture_default_str();
-  l->add_option("--target-accept", options_.target_accept, "HMC acceptance rate the step size is adapted toward")->capture_default_str();
-  l->add_option("--schedule", options_.schedule, "annealing schedule: linear|sigmoid")->capture_default_str()
-      ->check(CLI::IsMember(ais_schedule_names()));
-  l->add_option("--tune-chains", options_.tune_chains, "extra chains per data point that adapt the step size (weights discarded)")
-      ->capture_default_str();
-  l->add_option("--seed", options_.seed, "random seed")->capture_default_str();
-  l->add_option("--threads", options_.threads, "threads (0: all cores)")->capture_default_str();
+  add_fields(l, options_, run::loglik_config_fields());
   l->add_option("--out", out_, "per-point log-likelihoods: FILE.json (with the summary) or FILE.csv");
   l->add_flag("--quiet", quiet_, "no progress bar");
 

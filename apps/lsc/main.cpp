@@ -23,9 +23,12 @@
 #include "lsc/run/checkpoint.hpp"
 #include "lsc/run/infer.hpp"
 #include "lsc/run/model_data.hpp"
+#include "lsc/run/records.hpp"
 #include "lsc/run/run_folder.hpp"
 #include "lsc/run/train.hpp"
+#include "lsc/run/training_data.hpp"
 #include "eval_command.hpp"
+#include "options.hpp"
 #include "plot_script.hpp"
 #include "progress.hpp"
 
@@ -130,100 +133,36 @@ int run_patches(const PatchesArgs& a) {
 // ---- lsc train ---------------------------------------------------------------------------
 struct TrainArgs {
   run::TrainConfig config;
-  std::string data = "bars", prior, out, init_dictionary;
-  BarsOptions bars;
-  PatchDataOptions images;
-  bool no_normalize = false, normalize = false, quiet = false, resume = false;
+  std::string data = "bars", out, init_dictionary;
+  run::TrainingDataOptions data_options;
+  bool quiet = false, resume = false;
 };
 
 void add_train(CLI::App& app, TrainArgs& a) {
-  run::TrainConfig& c = a.config;
   CLI::App* t = app.add_subcommand("train", "Learn a dictionary (and optionally pi, sigma, lambda); writes a run folder.");
   t->add_option("--data", a.data, "'bars' (generated afresh), an .npy file of shape (N, D), or images:PATH (folder, .mat, .npy stack)")
       ->capture_default_str();
-  t->add_option("--method", c.method, "learning method: " + join(run::train_methods()))->capture_default_str()
-      ->check(CLI::IsMember(run::train_methods()));
-  t->add_option("--prior", a.prior, "prior: " + join(Prior::names()) + " (default l0 for lsc, cauchy for svae, l1 otherwise)")
-      ->check(CLI::IsMember(Prior::names()));
-  t->add_option("--K", c.K, "number of dictionary elements")->capture_default_str();
-  t->add_flag("--learn-pi", c.learn_pi, "learn the activation probability pi (eq. 3.13; l0 prior)");
-  t->add_flag("--learn-sigma", c.learn_sigma, "learn the noise sigma (eq. 2.9)");
-  t->add_flag("--learn-lambda", c.learn_lambda, "learn the prior rate lambda (eq. 2.10)");
-  t->add_option("--pi", c.pi, "(initial) activation probability pi")->capture_default_str();
-  t->add_option("--lambda", c.lambda, "(initial) prior rate lambda")->capture_default_str();
-  t->add_option("--sigma", c.sigma, "(initial) noise sigma (default 0.5; exp(-1) for svae)");
-  t->add_option("--steps", c.steps, "dictionary updates (default: per method, see docs/parameters.md)");
-  t->add_option("--batch", c.batch, "data points (= chains) per batch");
-  t->add_option("--tau-u", c.tau_u, "coefficient time constant in steps (eps = 1/tau_u)");
-  t->add_option("--tau-A", c.tau_A, "dictionary time constant in steps, on batch means");
-  t->add_option("--tau-x", c.tau_x, "steps each batch is held (lsc, ssc)");
-  t->add_option("--target-accept", c.target_accept, "MALA: adapt the step size toward this acceptance during each hold burn-in, never faster than 1/tau_u (default 0.574; 0: off)");
-  t->add_flag("--dead-zone-jumps", c.dead_zone_jumps, "l0: exact Metropolis jumps u <-> u +- u0 across the dead zone, so inactive coefficients the data want activate without waiting for diffusion");
-  t->add_option("--hold-burn-in", c.hold_burn_in, "steps after each batch switch in which the chains re-equilibrate and nothing is learned (lsc; default 0 for euler, tau_x/2 for mala)");
-  t->add_option("--tau-u0", c.tau_u0, "time constant of u0 (pi) learning");
-  t->add_option("--tau-sigma", c.tau_sigma, "time constant of sigma learning");
-  t->add_option("--tau-lambda", c.tau_lambda, "time constant of lambda learning");
-  t->add_option("--inner-steps", c.inner_steps, "MAP iterations per batch (dsc, lca)");
-  t->add_option("--sampler", c.sampler, "lsc coefficient steps: euler (the paper's Euler-Maruyama; default) or mala (Metropolis-adjusted, no discretization bias)")
-      ->check(CLI::IsMember({"mala", "euler"}));
-  t->add_option("--dtype", c.dtype, "the engine's precision for lsc and ssc: float32 (default) or float64")
-      ->check(CLI::IsMember({"float32", "float64"}));
-  t->add_option("--backend", c.backend, "the engine's device for lsc and ssc: cpu (default) or cuda (a build with -DLSC_CUDA=ON and a GPU; Euler-Maruyama only so far)")
-      ->check(CLI::IsMember({"cpu", "cuda"}));
-  t->add_option("--temperature", c.temperature, "temperature T of the Langevin noise")->capture_default_str();
-  t->add_option("--lr", c.lr, "Adam learning rate (svae; default 1e-4)");
-  t->add_flag("--normalize", a.normalize, "normalize dictionary columns after each update");
-  t->add_flag("--no-normalize", a.no_normalize, "never normalize dictionary columns");
-  t->add_option("--seed", c.seed, "random seed")->capture_default_str();
-  t->add_option("--threads", c.threads, "threads (0: all cores)")->capture_default_str();
-  t->add_option("--metrics-every", c.metrics_every, "steps per metrics.csv row (default: 200 rows)");
-  t->add_option("--bars-pi", a.bars.pi, "pi of the generated bars data")->capture_default_str();
-  t->add_option("--bars-lambda", a.bars.lambda, "lambda of the generated bars data")->capture_default_str();
-  t->add_option("--bars-sigma", a.bars.sigma, "sigma of the generated bars data")->capture_default_str();
-  t->add_option("--bars-pixel", a.bars.pixel, "lit pixel value of the bars (default unit-norm bars)");
-  t->add_option("--patches", a.images.count, "patches sampled from images:PATH")->capture_default_str();
-  add_patch_options(t, a.images);
-  t->add_option("--checkpoint-every", c.checkpoint_every, "write RUN_DIR/checkpoint.bin every N steps and at the end");
+  cli::add_fields(t, a.config, run::train_config_fields());
+  BarsOptions& bars = a.data_options.bars;
+  t->add_option("--bars-pi", bars.pi, "pi of the generated bars data")->capture_default_str();
+  t->add_option("--bars-lambda", bars.lambda, "lambda of the generated bars data")->capture_default_str();
+  t->add_option("--bars-sigma", bars.sigma, "sigma of the generated bars data")->capture_default_str();
+  t->add_option("--bars-pixel", bars.pixel, "lit pixel value of the bars (default unit-norm bars)");
+  t->add_option("--patches", a.data_options.images.count, "patches sampled from images:PATH")->capture_default_str();
+  add_patch_options(t, a.data_options.images);
   t->add_flag("--resume", a.resume, "continue bit-exactly from RUN_DIR/checkpoint.bin (same options; --steps may grow)");
   t->add_option("--init-dictionary", a.init_dictionary, "start from this dictionary, shape (K, D)");
-  t->add_option("--var-goal", c.var_goal, "dsc, lca: Olshausen & Field's gain control, column norms adapt until each coefficient's variance is this (instead of unit norms)");
-  t->add_option("--init-scale", c.init_scale, "lsc: random start with columns of norm init-scale x the data's RMS per feature (default 0.1)");
   t->add_flag("--quiet", a.quiet, "no progress bar");
   t->add_option("--out", a.out, "run folder to write")->required();
 }
 
 int run_train(TrainArgs& a) {
   run::TrainConfig& c = a.config;
-  if (!a.prior.empty()) c.prior = Prior::kind_from_name(a.prior);
-  require(!(a.normalize && a.no_normalize), "--normalize and --no-normalize contradict each other; pass at most one.");
-  if (a.normalize) c.normalize = true;
-  if (a.no_normalize) c.normalize = false;
-
-  std::unique_ptr<BatchSource> source;
-  std::optional<Matrix> truth;
-  nlohmann::json preprocessing;
-  if (a.data.rfind("images:", 0) == 0) {
-    a.images.path = a.data.substr(7);
-    a.images.patches.seed = c.seed;
-    PatchData d = load_patches(a.images);
-    preprocessing = std::move(d.preprocessing);
-    source = std::make_unique<ArraySource>(std::move(d.X), c.seed);
-  } else if (a.data == "bars") {
-    a.bars.seed = c.seed;
-    auto bars = std::make_unique<BarsSource>(a.bars);
-    truth = bars->dictionary();
-    source = std::move(bars);
-  } else {
-    source = std::make_unique<ArraySource>(io::read_npy_rows(a.data), c.seed);
-    // Patches from `lsc patches` carry their recipe beside them (X.npy.json): the run is then an
-    // image run, drawn in pixels and evaluated for Gabor-like elements.
-    const fs::path sidecar = a.data + ".json";
-    if (std::ifstream in(sidecar); in) preprocessing = nlohmann::json::parse(in, nullptr, false);
-    if (preprocessing.is_discarded() || !preprocessing.contains("patch")) preprocessing = nullptr;
-  }
+  a.data_options.seed = c.seed;
+  run::TrainingData data = run::open_training_data(a.data, a.data_options);
   if (!a.init_dictionary.empty()) c.initial_dictionary = io::read_npy_rows(a.init_dictionary);
   // Fail on a bad configuration before any work or output.
-  c = run::resolve_defaults(c, source->dim());
+  c = run::resolve_defaults(c, data.source->dim());
 
   std::optional<run::TrainCheckpoint> resume;
   const fs::path checkpoint_file = fs::path(a.out) / "checkpoint.bin";
@@ -248,9 +187,11 @@ int run_train(TrainArgs& a) {
                       r.active_fraction, r.pi, r.mean_norm);
       bar.update(r.step, total, detail);
     };
-  const run::TrainResult result = run::train(c, *source, cb, resume ? &*resume : nullptr);
+  const run::TrainResult result = run::train(c, *data.source, cb, resume ? &*resume : nullptr);
   if (!a.quiet) bar.finish();
-  run::save_run(a.out, result, {a.data, preprocessing});
+  const run::RunInfo info{a.data, data.preprocessing, data.truth};
+  const run::RunSummary summary = run::run_summary(result, data.truth ? &*data.truth : nullptr, data.preprocessing);
+  run::save_run(a.out, result, info, &summary);
 
   const Model& m = result.model;
   const run::MetricsRow last = result.metrics.empty() ? run::MetricsRow{} : result.metrics.back();
@@ -259,18 +200,16 @@ int run_train(TrainArgs& a) {
               result.elapsed_s);
   std::printf("final: pi %.4f, lambda %.4f, sigma %.4f, mean |A_k| %.4f, reconstruction error %.4f, active %.4f\n",
               m.prior.pi, m.prior.lambda, m.sigma, last.mean_norm, last.reconstruction_error, last.active_fraction);
-  const nlohmann::json summary = run::run_summary(result, truth ? &*truth : nullptr, preprocessing);
-  if (c.method == "svae") std::printf("ELBO (mean over the last metrics window, nats per data point) %.4f\n", last.elbo);
+  if (summary.elbo) std::printf("ELBO (mean over the last metrics window, nats per data point) %.4f\n", *summary.elbo);
   if (c.sampler == "mala")
     std::printf("MALA acceptance %.3f, final tau_u %.1f%s\n", result.acceptance, last.tau_u,
                 result.acceptance < 0.2 ? " (low: the chains barely move; increase --tau-u or --target-accept)" : "");
-  if (truth) {
-    const std::vector<Real> best = summary["bars_best_abs_cosine"];
+  if (summary.bars_recovered) {
+    const std::vector<Real>& best = summary.bars_best_abs_cosine;
     const Real worst = best.empty() ? 0 : *std::min_element(best.begin(), best.end());
-    std::printf("bars recovered (best |cosine| >= 0.95): %d of %zu, worst best |cosine| %.4f\n",
-                summary["bars_recovered"].get<int>(), best.size(), worst);
+    std::printf("bars recovered (best |cosine| >= 0.95): %lld of %zu, worst best |cosine| %.4f\n",
+                static_cast<long long>(*summary.bars_recovered), best.size(), worst);
   }
-  io::write_file_atomic(fs::path(a.out) / "summary.json", summary.dump(2) + "\n");
   std::printf("run folder: %s (dictionary.npy, dictionary.png, model.json, metrics.csv, summary.json%s)\n",
               a.out.c_str(), result.svae ? ", encoder/" : "");
   if (result.stopped_early) {
@@ -292,7 +231,6 @@ struct InferArgs {
 };
 
 void add_infer(CLI::App& app, InferArgs& a) {
-  run::InferConfig& c = a.config;
   CLI::App* t = app.add_subcommand("infer", "Posterior mean and P(s != 0) of the coefficients under a fixed dictionary.");
   CLI::Option* model = t->add_option("--model", a.model_dir, "run folder written by 'lsc train'");
   CLI::Option* dict = t->add_option("--dictionary", a.dictionary, "dictionary .npy of shape (K, D)");
@@ -305,26 +243,8 @@ void add_infer(CLI::App& app, InferArgs& a) {
   t->add_option("--data", a.data, "data .npy of shape (N, D), or images:PATH to cut patches with the model's own preprocessing")
       ->required();
   t->add_option("--patches", a.patches, "patches cut from images:PATH")->capture_default_str();
-  t->add_option("--method", c.method, "map|lca|langevin|mala (with l0, langevin is L0-LSC, eq. 3.9)")
-      ->capture_default_str()->check(CLI::IsMember(run::infer_methods()));
-  t->add_option("--chains", c.chains, "chains per data point")->capture_default_str();
-  t->add_option("--samples", c.samples, "recorded steps per chain")->capture_default_str();
-  t->add_option("--burn-in", c.burn_in, "steps discarded before recording")->capture_default_str();
-  t->add_option("--tau-u", c.tau_u, "time constant (eps = 1/tau_u); default from the dictionary's stiffness");
-  t->add_option("--target-accept", c.target_accept, "mala: adapt the step size toward this acceptance during the burn-in, never faster than 1/tau_u (0: off)")
-      ->capture_default_str();
-  t->add_flag("--dead-zone-jumps", c.dead_zone_jumps, "l0: exact Metropolis jumps across the dead zone (see lsc train --help)");
-  t->add_option("--temperature", c.temperature, "temperature T")->capture_default_str();
-  t->add_option("--dtype", c.dtype, "langevin / mala: the engine's precision, float32 (default) or float64")
-      ->check(CLI::IsMember({"float32", "float64"}));
-  t->add_option("--backend", c.backend, "langevin: the engine's device, cpu (default) or cuda (Euler-Maruyama only so far)")
-      ->check(CLI::IsMember({"cpu", "cuda"}));
-  t->add_option("--map-steps", c.map_steps, "iterations of map / lca")->capture_default_str();
-  t->add_option("--map-tolerance", c.map_tolerance,
-                "map / lca stop early once no coefficient moves by more than this in a step (0: run all --map-steps)")
-      ->capture_default_str();
-  t->add_option("--seed", c.seed, "random seed")->capture_default_str();
-  t->add_option("--threads", c.threads, "threads (0: all cores)")->capture_default_str();
+  // keep_samples follows from --out-samples.
+  cli::add_fields(t, a.config, run::infer_config_fields(), {"keep_samples"});
   t->add_option("--out-mean", a.out_mean, "posterior mean of s, shape (N, K)");
   t->add_option("--out-active", a.out_active, "posterior P(s != 0), shape (N, K)");
   t->add_option("--out-samples", a.out_samples, "samples of chain 0 of each point, shape (T, N, K)");
@@ -360,7 +280,7 @@ int run_infer(InferArgs& a) {
   }
   std::printf("%s on %lld points (K %lld) in %.2f s", a.config.method.c_str(), static_cast<long long>(X.cols()),
               static_cast<long long>(model.K()), r.elapsed_s);
-  if (a.config.method == "langevin" || a.config.method == "mala")
+  if (r.stiffness > 0)
     std::printf("; tau_u %.1f, stiffness eps*L %.3f%s", r.tau_u, r.stiffness,
                 a.config.method == "mala" ? (", acceptance " + std::to_string(r.acceptance)).c_str() : "");
   std::printf("\nmean fraction active %.4f\n", r.active.mean());

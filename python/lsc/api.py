@@ -34,35 +34,31 @@ def _data_source(data, seed, bars, images):
         return data, "python", None, None
     if _is_path(data):
         data = os.fspath(data)
-        if data == "bars":
-            source = _lsc.BarsSource(_lsc.BarsOptions(**bars, seed=seed))
-            return source, "bars", None, source.dictionary
-        if data.startswith("images:"):
-            X, recipe = _lsc.load_patches(_lsc.PatchDataOptions(**images, path=data[len("images:"):], seed=seed))
-            return _lsc.ArraySource(X, seed), data, recipe, None
-        return _lsc.ArraySource(_lsc.read_npy_rows(data), seed), data, None, None
+        source, preprocessing, truth = _lsc.open_training_data(data, _lsc.BarsOptions(**bars),
+                                                               _lsc.PatchDataOptions(**images), seed)
+        return source, data, preprocessing, truth
     source = _lsc.ArraySource(data, seed)  # read in place when float64 and C-ordered
     n, d = source.data.shape
     return source, f"array ({n}, {d})", None, None
 
 
-def train(data="bars", *, method=None, prior=None, K=None, pi=None, lam=None, sigma=None,
-          learn_pi=None, learn_sigma=None, learn_lambda=None, steps=None, batch=None, tau_u=None,
-          tau_A=None, tau_x=None, hold_burn_in=None, tau_u0=None, tau_sigma=None, tau_lambda=None,
-          inner_steps=None, sampler=None, target_accept=None, dead_zone_jumps=None, dtype=None, backend=None,
-          lr=None, temperature=None, normalize=None, init_dictionary=None, init_scale=None, var_goal=None,
-          seed=None, threads=None, metrics_every=None, checkpoint_every=None, resume=False, out=None,
+def _options_doc(config_type):
+    """The options of a Config as docstring lines, from the core's field table."""
+    return "\n".join(f"    {name}: {getattr(config_type, name).__doc__}" for name in config_type.fields)
+
+
+def train(data="bars", *, init_dictionary=None, resume=False, out=None,
           bars_pi=None, bars_lam=None, bars_sigma=None, bars_pixel=None,
           patches=None, patch=None, whiten=None, cutoff=None, variable=None, subset=None,
           test_fraction=None, border=None, remove_mean=None, normalize_variance=None,
-          callback=None, progress="auto"):
+          callback=None, progress="auto", **options):
     """Learns a dictionary (and optionally π, σ, λ), like `lsc train`; returns an lsc.Run.
 
     data: "bars" (generated afresh), an .npy path of shape (N, D), "images:PATH", an array
     (n_samples, n_features) (float64 C-ordered arrays are read in place), or an lsc.BatchSource.
-    lam is λ. dtype ("float32" | "float64") and backend ("cpu" | "cuda") run lsc with sampler
-    "euler" on the fused engine (docs/parameters.md). init_dictionary: a (K, D) array or .npy path. out: write the run folder there
-    (and checkpoint.bin with checkpoint_every; resume=True continues from it bit-exactly).
+    init_dictionary: a (K, D) array or .npy path. out: write the run folder there (and
+    checkpoint.bin with checkpoint_every; resume=True continues from it bit-exactly). bars_*: the
+    generated bars; patches, patch, whiten, ...: the patches of "images:PATH" (as `lsc train`).
     callback(row, total_steps) is called at every metrics row with an lsc.MetricsRow; a true
     return value stops the run there. progress: True, False or "auto" (a bar on a terminal or
     in a notebook).
@@ -71,14 +67,11 @@ def train(data="bars", *, method=None, prior=None, K=None, pi=None, lam=None, si
     unless metrics_every says otherwise), writes the run folder when out is given, and raises
     KeyboardInterrupt with the partial lsc.Run as its `run` attribute. An exception raised by
     the callback ends the run the same way.
+
+    Every other keyword is an option of lsc.TrainConfig (None or left out: the core's default;
+    docs/parameters.md):
     """
-    options = _set({}, method=method, prior=prior, K=K, pi=pi, lam=lam, sigma=sigma, learn_pi=learn_pi,
-                   learn_sigma=learn_sigma, learn_lambda=learn_lambda, steps=steps, batch=batch, tau_u=tau_u,
-                   tau_A=tau_A, tau_x=tau_x, hold_burn_in=hold_burn_in, tau_u0=tau_u0, tau_sigma=tau_sigma,
-                   tau_lambda=tau_lambda, inner_steps=inner_steps, sampler=sampler, target_accept=target_accept,
-                   dead_zone_jumps=dead_zone_jumps, dtype=dtype, backend=backend, lr=lr, temperature=temperature,
-                   normalize=normalize, init_scale=init_scale, var_goal=var_goal, seed=seed, threads=threads, metrics_every=metrics_every,
-                   checkpoint_every=checkpoint_every)
+    options = _set({}, **options)
     if init_dictionary is not None:
         options["initial_dictionary"] = (_lsc.read_npy_rows(init_dictionary) if _is_path(init_dictionary)
                                          else init_dictionary)
@@ -117,6 +110,9 @@ def train(data="bars", *, method=None, prior=None, K=None, pi=None, lam=None, si
         error.run = run  # what was learned until the run stopped
         raise error
     return run
+
+
+train.__doc__ += _options_doc(_lsc.TrainConfig) + "\n"
 
 
 # ---- lsc infer ----------------------------------------------------------------------------------

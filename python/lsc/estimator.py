@@ -25,16 +25,10 @@ __all__ = ["LangevinDictionaryLearning", "DiscreteSparseCoding", "LocallyCompeti
 _TRANSFORM_METHOD = {"dsc": "map", "lca": "lca", "ssc": "map", "lsc": "mala"}
 _SAMPLING = ("langevin", "mala")
 
-# Estimator parameter -> lsc.train keyword.
-_TRAIN_OPTIONS = {
-    "n_components": "K", "method": "method", "prior": "prior", "pi": "pi", "lam": "lam", "sigma": "sigma",
-    "learn_pi": "learn_pi", "learn_sigma": "learn_sigma", "learn_lambda": "learn_lambda", "steps": "steps",
-    "batch": "batch", "tau_u": "tau_u", "tau_A": "tau_A", "tau_x": "tau_x", "hold_burn_in": "hold_burn_in",
-    "tau_u0": "tau_u0", "tau_sigma": "tau_sigma", "tau_lambda": "tau_lambda", "inner_steps": "inner_steps",
-    "sampler": "sampler", "temperature": "temperature", "normalize": "normalize", "dict_init": "init_dictionary",
-    "init_scale": "init_scale", "var_goal": "var_goal",
-    "threads": "threads", "metrics_every": "metrics_every", "callback": "callback", "progress": "progress",
-}
+# Estimator parameters that reach lsc.train: every lsc.TrainConfig option under its own name
+# (the core's field table), scikit-learn's names for two of them, and the run's callbacks.
+_RENAMED = {"n_components": "K", "dict_init": "init_dictionary"}
+_TRAIN_KEYWORDS = frozenset(_lsc.TrainConfig.fields) | {"callback", "progress"}
 
 _SUBSET_REASON = (
     "transform() is a Monte Carlo posterior mean whose random numbers are keyed by each row's "
@@ -76,7 +70,7 @@ class _SparseCodingBase(TransformerMixin, BaseEstimator):
 
     def _train_options(self, seed):
         params = self.get_params(deep=False)
-        options = {_TRAIN_OPTIONS[k]: v for k, v in params.items() if k in _TRAIN_OPTIONS}
+        options = {_RENAMED.get(k, k): v for k, v in params.items() if k in _RENAMED or k in _TRAIN_KEYWORDS}
         options["method"] = self._learning_method()
         options["seed"] = seed
         return options

@@ -4,21 +4,11 @@ A run folder holds dictionary.npy (K, D), model.json, metrics.csv, dictionary.pn
 summary.json (README.md). The files are written by the core's save_run, so a folder saved from
 Python is the one the CLI writes and `lsc infer --model DIR` reads.
 """
-import csv
-import json
 import os
-import tempfile
-
-import numpy as np
 
 from . import _lsc
 
 __all__ = ["Run", "load_run", "save_run", "read_metrics"]
-
-METRIC_COLUMNS = ("step", "elapsed_s", "reconstruction_error", "active_fraction",
-                  "pi", "sigma", "lambda", "mean_norm")
-# Written after those when the run has them: the (adapted) τ_u, and the ELBO of svae runs.
-OPTIONAL_METRIC_COLUMNS = ("tau_u", "elbo")
 
 
 class Run:
@@ -116,18 +106,6 @@ def _summary(result, truth=None, preprocessing=None):
     return _lsc.run_summary(result, truth, preprocessing)
 
 
-def _write_atomic(path, text):
-    folder = os.path.dirname(os.path.abspath(path))
-    fd, tmp = tempfile.mkstemp(dir=folder, prefix=".tmp-")
-    try:
-        with os.fdopen(fd, "w") as f:
-            f.write(text)
-        os.replace(tmp, path)
-    except BaseException:
-        os.unlink(tmp)
-        raise
-
-
 def save_run(path, run):
     """Writes a run folder the CLI can use (`lsc infer --model PATH`) and returns its path.
 
@@ -139,8 +117,7 @@ def save_run(path, run):
             raise TypeError(f"save_run needs an lsc.Run or a fitted lsc estimator; got {type(run).__name__}.")
         run = to_run()
     path = os.fspath(path)
-    _lsc.save_run(path, run.result, run.data, run.preprocessing)
-    _write_atomic(os.path.join(path, "summary.json"), json.dumps(run.summary, indent=2) + "\n")
+    _lsc.save_run(path, run.result, run.data, run.preprocessing, run.summary)
     return path
 
 
@@ -149,54 +126,15 @@ def read_metrics(path):
     path = os.fspath(path)
     if os.path.isdir(path):
         path = os.path.join(path, "metrics.csv")
-    with open(path, newline="") as f:
-        rows = list(csv.reader(f))
-    header = tuple(rows[0]) if rows else ()
-    if header[:len(METRIC_COLUMNS)] != METRIC_COLUMNS or not set(header[len(METRIC_COLUMNS):]) <= set(
-            OPTIONAL_METRIC_COLUMNS):
-        raise _lsc.LscError(f"{path}: not a metrics.csv written by lsc (expected the columns "
-                            f"{', '.join(METRIC_COLUMNS)}, then optionally {', '.join(OPTIONAL_METRIC_COLUMNS)}); "
-                            "re-create it with 'lsc train'.")
-    body = np.array(rows[1:], dtype=float).reshape(-1, len(header))
-    columns = {name: body[:, i].copy() for i, name in enumerate(header)}
-    columns["step"] = columns["step"].astype(np.uint64)
-    return columns
-
-
-def _config_from_model_json(j):
-    """The TrainConfig that model.json records (its "config", the prior and the seed)."""
-    c = j.get("config", {})
-    initial = c.get("initial", {})
-    options = {"method": j.get("method", c.get("method")), "prior": j["prior"]["name"], "K": j["K"],
-               "pi": initial.get("pi"), "lam": initial.get("lambda"), "sigma": initial.get("sigma")}
-    for key in ("learn_pi", "learn_sigma", "learn_lambda", "steps", "batch", "tau_u", "tau_A", "tau_x",
-                "hold_burn_in", "tau_u0", "tau_sigma", "tau_lambda", "inner_steps", "sampler",
-                "target_accept", "dead_zone_jumps", "temperature", "normalize", "var_goal", "init_scale", "seed"):
-        if key in c:
-            options[key] = c[key]
-    return _lsc.TrainConfig(**{k: v for k, v in options.items() if v is not None})
+    return _lsc.read_metrics(path)
 
 
 def load_run(path):
     """Reads a run folder written by `lsc train` (or by save_run): an lsc.Run.
 
-    The model is read by the core (so a malformed folder raises lsc.LscError naming the file);
-    metrics.csv, summary.json and the recorded configuration come along.
+    The core reads it (model.json, dictionary.npy, metrics.csv, summary.json; a malformed folder
+    raises lsc.LscError naming the file), as `lsc infer --model` does.
     """
     path = os.fspath(path)
-    model = _lsc.load_model(path)
-    with open(os.path.join(path, "model.json")) as f:
-        j = json.load(f)
-    metrics_file = os.path.join(path, "metrics.csv")
-    metrics = read_metrics(metrics_file) if os.path.exists(metrics_file) else {
-        name: np.zeros(0) for name in METRIC_COLUMNS}
-    summary = None
-    summary_file = os.path.join(path, "summary.json")
-    if os.path.exists(summary_file):
-        with open(summary_file) as f:
-            summary = json.load(f)
-    acceptance = (summary or {}).get("acceptance", 1.0)
-    result = _lsc.TrainResult(model, _config_from_model_json(j), metrics,
-                              elapsed_s=j.get("elapsed_s", 0.0), acceptance=acceptance)
-    return Run(result, data=j.get("data", ""), preprocessing=j.get("preprocessing"), summary=summary,
-               path=path, stopped_early=False)
+    result, data, preprocessing, summary = _lsc.load_run(path)
+    return Run(result, data=data, preprocessing=preprocessing, summary=summary, path=path, stopped_early=False)

@@ -13,6 +13,7 @@
 #include "lsc/data/patch_dataset.hpp"
 #include "lsc/io/npy.hpp"
 #include "lsc/run/model_data.hpp"
+#include "lsc/run/training_data.hpp"
 
 namespace lsc::python {
 
@@ -152,6 +153,20 @@ void bind_data(py::module_& m) {
       "spec"_a, "recipe"_a, "D"_a, "patches"_a = 0, "seed"_a = 0,
       "The rows (N, D) of an .npy file, or patches cut from 'images:PATH' with a model's recipe (patches 0: the "
       "recipe's count), as `lsc infer --data` reads them.");
+  m.def(
+      "open_training_data",
+      [](const std::string& spec, const BarsOptions& bars, const PatchDataOptions& images, std::uint64_t seed) {
+        run::TrainingData d;
+        {
+          py::gil_scoped_release release;
+          d = run::open_training_data(spec, {bars, images, seed});
+        }
+        py::object truth = d.truth ? py::object(components_array(*d.truth)) : py::object(py::none());
+        return py::make_tuple(std::move(d.source), json_to_py(d.preprocessing), truth);
+      },
+      "spec"_a, "bars"_a = BarsOptions{}, "images"_a = PatchDataOptions{}, "seed"_a = 0,
+      "(source, preprocessing, truth) of 'bars', 'images:PATH' or an .npy path, as `lsc train --data` reads it: a "
+      "BatchSource, the recipe of image data (else None) and the true dictionary (K, D) of the bars (else None).");
 }
 
 }  // namespace lsc::python

@@ -10,6 +10,7 @@
 #include "fields.hpp"
 #include "progress.hpp"
 #include "lsc/run/evaluate_loglik.hpp"
+#include "lsc/run/records.hpp"
 
 namespace lsc::python {
 
@@ -49,14 +50,7 @@ py::dict evaluate_loglik_py(const Model& model, py::handle X, const LoglikConfig
 void bind_evaluate(py::module_& m) {
   py::class_<LoglikConfig> cls(m, "LoglikConfig", "Every option of `lsc eval loglik`; an option left out keeps the core's default.");
   FieldTable<LoglikConfig>(cls)
-      .add("chains", &LoglikConfig::chains, "AIS chains per data point")
-      .add("steps", &LoglikConfig::steps, "intermediate distributions (annealing steps)")
-      .add("leapfrog", &LoglikConfig::leapfrog, "leapfrog steps per HMC trajectory")
-      .add("target_accept", &LoglikConfig::target_accept, "HMC acceptance the step size is adapted toward")
-      .add("schedule", &LoglikConfig::schedule, "annealing schedule: linear or sigmoid")
-      .add("tune_chains", &LoglikConfig::tune_chains, "extra chains per data point that adapt the step size")
-      .add("seed", &LoglikConfig::seed, "random seed")
-      .add("threads", &LoglikConfig::threads, "threads (0: all cores)")
+      .add_fields(run::loglik_config_fields())
       .finish("LoglikConfig");
   m.def("evaluate_loglik", &evaluate_loglik_py, "model"_a, "X"_a, "config"_a, "latents"_a = py::none(),
         "on_progress"_a = py::none(),

@@ -1,11 +1,14 @@
 #pragma once
-// One table of a Config's fields gives its Python class everything: typed properties with
-// named errors, TrainConfig(**options), to_dict(), repr and pickling. The names are listed once,
-// and the default values are the C++ struct's own (no second copy of any default in Python).
+// A record's fields (core/fields.hpp, declared once in src/run/records.cpp) give its Python class
+// everything: typed properties with named errors, TrainConfig(**options), to_dict(), repr and
+// pickling. The default values are the C++ struct's own (no second copy of any default in
+// Python); `lambda`, a Python keyword, is the attribute `lam`.
 #include <pybind11/pybind11.h>
+#include <pybind11/stl.h>  // fields returns a list
 
 #include <algorithm>
 #include <functional>
+#include <type_traits>
 #include <memory>
 #include <string>
 #include <utility>
@@ -13,8 +16,12 @@
 
 #include "convert.hpp"
 #include "lsc/core/error.hpp"
+#include "lsc/core/fields.hpp"
 
 namespace lsc::python {
+
+// The Python attribute of a field: its name, but `lam` for the keyword `lambda`.
+inline std::string python_name(const std::string& field) { return field == "lambda" ? "lam" : field; }
 
 template <class T>
 class FieldTable {
@@ -30,12 +37,51 @@ class FieldTable {
         [member, n](T& t, py::handle v) { t.*member = OptionalFromPy<V>::get(v, n); }, doc);
   }
 
+  // Every field of a record's table (those named in skip left out): text fields read and written
+  // as str (None: not set), the choices checked with a one-sentence error.
+  FieldTable& add_fields(const Fields<T>& fields, const std::vector<std::string>& skip = {}) {
+    for (const Field<T>& f : fields) {
+      if (std::find(skip.begin(), skip.end(), f.name) != skip.end()) continue;
+      const std::string n = python_name(f.name);
+      std::visit(
+          [&](const auto& m) {
+            using M = std::decay_t<decltype(m)>;
+            if constexpr (std::is_same_v<M, TextField<T>>) {
+              add_owned(
+                  n, [m](const T& t) -> py::object {
+                    const std::string v = m.get(t);
+                    return v.empty() ? py::none() : py::cast(v);
+                  },
+                  [m, f, n](T& t, py::handle v) {
+                    const std::string text = v.is_none() ? std::string() : from_py<std::string>(v, n);
+                    check_choice(f, text);
+                    m.set(t, text);
+                  },
+                  f.help);
+            } else if constexpr (std::is_same_v<std::decay_t<decltype(std::declval<T&>().*m)>, std::vector<Real>> ||
+                                 std::is_same_v<std::decay_t<decltype(std::declval<T&>().*m)>, nlohmann::json>) {
+              // results (summary.json), which Python reads as a dict, not options
+            } else {
+              using V = std::decay_t<decltype(std::declval<T&>().*m)>;
+              add_owned(
+                  n, [m](const T& t) { return to_py(t.*m); },
+                  [m, f, n](T& t, py::handle v) {
+                    V value = OptionalFromPy<V>::get(v, n);
+                    if constexpr (std::is_same_v<V, std::string>) check_choice(f, value);
+                    t.*m = std::move(value);
+                  },
+                  f.help);
+            }
+          },
+          f.member);
+    }
+    return *this;
+  }
+
   // A field with its own conversion.
   FieldTable& add(const char* name, std::function<py::object(const T&)> get,
                   std::function<void(T&, py::handle)> set, const char* doc) {
-    names_->push_back(name);
-    cls_.def_property(name, std::move(get), std::move(set), doc);
-    return *this;
+    return add_owned(name, std::move(get), std::move(set), doc);
   }
 
   // __init__(**options), to_dict(), __repr__, pickling, and the list of field names.
@@ -85,6 +131,13 @@ class FieldTable {
   }
 
  private:
+  FieldTable& add_owned(const std::string& name, std::function<py::object(const T&)> get,
+                        std::function<void(T&, py::handle)> set, const std::string& doc) {
+    names_->push_back(name);
+    cls_.def_property(name.c_str(), std::move(get), std::move(set), doc.c_str());  // pybind11 copies both
+    return *this;
+  }
+
   py::class_<T>& cls_;
   std::shared_ptr<std::vector<std::string>> names_;
 };

@@ -12,6 +12,7 @@
 #include "fields.hpp"
 #include "progress.hpp"
 #include "lsc/run/infer.hpp"
+#include "lsc/run/records.hpp"
 
 namespace lsc::python {
 
@@ -49,23 +50,7 @@ py::dict infer_py(const Model& model, py::handle X, const InferConfig& config, p
 void bind_infer(py::module_& m) {
   py::class_<InferConfig> cls(m, "InferConfig", "Every option of `lsc infer`; an option left out keeps the core's default.");
   FieldTable<InferConfig>(cls)
-      .add("method", &InferConfig::method, "map, lca, langevin or mala (with l0, langevin is L0-LSC, eq. 3.9)")
-      .add("chains", &InferConfig::chains, "chains per data point")
-      .add("samples", &InferConfig::samples, "recorded steps per chain")
-      .add("burn_in", &InferConfig::burn_in, "steps discarded first")
-      .add("tau_u", &InferConfig::tau_u, "time constant, ε = 1/τ_u (0: from the dictionary's stiffness)")
-      .add("temperature", &InferConfig::temperature, "temperature T")
-      .add("target_accept", &InferConfig::target_accept, "mala: adapt ε toward this acceptance during the burn-in (0: off)")
-      .add("dead_zone_jumps", &InferConfig::dead_zone_jumps, "l0: exact Metropolis jumps across the dead zone |u| < u0")
-      .add("dtype", &InferConfig::dtype, "langevin / mala: the engine's precision, float32 or float64 ('': float32)")
-      .add("backend", &InferConfig::backend, "langevin: the engine's device, cpu or cuda ('': cpu)")
-      .add("map_steps", &InferConfig::map_steps, "iterations of map / lca")
-      .add("map_tolerance", &InferConfig::map_tolerance,
-           "map / lca stop early once no coefficient moves by more than this in a step (0: run all map_steps)")
-      .add("seed", &InferConfig::seed, "random seed")
-      .add("keep_samples", &InferConfig::keep_samples, "record chain 0's trajectory of every data point")
-      .add("block", &InferConfig::block, "data points processed together (0: automatic; results do not depend on it)")
-      .add("threads", &InferConfig::threads, "threads (0: all cores)")
+      .add_fields(run::infer_config_fields())
       .finish("InferConfig");
 
   m.def("infer", &infer_py, "model"_a, "X"_a, "config"_a, "on_progress"_a = py::none(),

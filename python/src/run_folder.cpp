@@ -13,6 +13,7 @@
 #include "lsc/eval/recovery.hpp"
 #include "lsc/experiment/experiment.hpp"
 #include "lsc/run/evaluate_dictionary.hpp"
+#include "lsc/run/records.hpp"
 #include "lsc/run/run_folder.hpp"
 
 namespace lsc::python {
@@ -22,22 +23,41 @@ using namespace pybind11::literals;
 void bind_run_folder(py::module_& m) {
   m.def(
       "save_run",
-      [](py::handle dir, const run::TrainResult& result, const std::string& data, py::handle preprocessing) {
-        run::save_run(from_py<std::string>(dir, "path"), result, {data, json_from_py(preprocessing)});
+      [](py::handle dir, const run::TrainResult& result, const std::string& data, py::handle preprocessing,
+         py::handle summary) {
+        run::RunInfo info{data, json_from_py(preprocessing), std::nullopt};
+        std::optional<run::RunSummary> s;
+        if (!summary.is_none()) {
+          s.emplace();
+          from_json(*s, json_from_py(summary), run::run_summary_fields(), "the run's summary");
+        }
+        run::save_run(from_py<std::string>(dir, "path"), result, info, s ? &*s : nullptr);
       },
-      "path"_a, "result"_a, "data"_a, "preprocessing"_a = py::none(),
-      "Writes dictionary.npy, model.json, metrics.csv and dictionary.png, each atomically.");
+      "path"_a, "result"_a, "data"_a, "preprocessing"_a = py::none(), "summary"_a = py::none(),
+      "Writes dictionary.npy, model.json, metrics.csv, summary.json (summary, a dict as run_summary returns) and "
+      "dictionary.png, each atomically.");
   m.def(
       "run_summary",
       [](const run::TrainResult& result, py::handle truth, py::handle preprocessing) {
         const nlohmann::json recipe = json_from_py(preprocessing);
-        if (truth.is_none()) return json_to_py(run::run_summary(result, nullptr, recipe));
-        const Matrix A = dictionary_from(truth, "truth");
-        return json_to_py(run::run_summary(result, &A, recipe));
+        std::optional<Matrix> A;
+        if (!truth.is_none()) A = dictionary_from(truth, "truth");
+        return json_to_py(to_json(run::run_summary(result, A ? &*A : nullptr, recipe), run::run_summary_fields()));
       },
       "result"_a, "truth"_a = py::none(), "preprocessing"_a = py::none(),
       "summary.json of a run as `lsc train` writes it; with the true dictionary (K, D), the recovery; "
       "with an image recipe, the dictionary's quality (Gabor fits, used elements).");
+  m.def(
+      "load_run",
+      [](py::handle dir) {
+        run::SavedRun r = run::load_run(from_py<std::string>(dir, "path"));
+        py::object summary =
+            r.summary ? json_to_py(to_json(*r.summary, run::run_summary_fields())) : py::object(py::none());
+        return py::make_tuple(std::move(r.result), r.info.data, json_to_py(r.info.preprocessing), summary);
+      },
+      "path"_a,
+      "A run folder read by the core: (TrainResult, data, preprocessing, summary or None); raises LscError naming "
+      "the file if anything is missing or malformed.");
   m.def(
       "load_model", [](py::handle dir) { return run::load_model(from_py<std::string>(dir, "path")); }, "path"_a,
       "The model of a run folder; raises LscError naming the file if anything is missing or malformed.");

@@ -1,4 +1,5 @@
 #include "lsc/backend/step_engine.hpp"
+#include "lsc/sampler/samplers.hpp"
 
 #include "cpu/step_engine.hpp"
 #include "lsc/core/error.hpp"
@@ -24,20 +25,12 @@ Backend backend_from_name(const std::string& name) {
 
 std::string name_of(Backend backend) { return backend == Backend::cpu ? "cpu" : "cuda"; }
 
-SamplerKind sampler_from_name(const std::string& name) {
-  if (name == "euler") return SamplerKind::euler;
-  if (name == "mala") return SamplerKind::mala;
-  if (name == "gradient_flow") return SamplerKind::gradient_flow;
-  throw Error("unknown sampler '" + name + "'; choose euler or mala.");
-}
+SamplerKind sampler_from_name(const std::string& name) { return sampler_info(name, true).kind; }
 
 std::string name_of(SamplerKind sampler) {
-  switch (sampler) {
-    case SamplerKind::mala: return "mala";
-    case SamplerKind::gradient_flow: return "gradient_flow";
-    case SamplerKind::euler: break;
-  }
-  return "euler";
+  for (const SamplerInfo& s : sampler_table())
+    if (s.kind == sampler) return s.name;
+  return "euler";  // unreachable: every kind has a row
 }
 
 bool backend_available(Backend backend, std::string* why) {

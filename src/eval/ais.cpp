@@ -14,22 +14,16 @@
 #include "lsc/core/error.hpp"
 #include "lsc/core/parallel.hpp"
 #include "lsc/core/rng.hpp"
-#include "lsc/prior/prior_sampling.hpp"
+#include "lsc/sampler/tempered_hmc.hpp"
 
 namespace lsc {
 
 namespace {
 
 // ---- random streams -------------------------------------------------------------------------
-// Purpose::ais with step = 16·t + stream: every (transition, role, use) has its own counters.
+// Each chain's stream in TemperedHmc (sampler/tempered_hmc.hpp): chains of the estimate, the
+// step-size tuning and the BDMC reverse run draw from disjoint counters.
 enum class Role : std::uint64_t { evaluate = 0, tune = 1, reverse = 2 };
-enum class Use : std::uint64_t { init = 0, momentum = 1, accept = 2 };
-
-std::uint64_t stream(Role role, Use use, std::uint64_t t) {
-  return 16 * t + 3 * static_cast<std::uint64_t>(role) + static_cast<std::uint64_t>(use);
-}
-
-// ---- one tile: a few data points, all their chains as the columns of K×M matrices --------------
 
 // Columns of one tile: large enough that the two products per leapfrog step run near full BLAS
 // speed, small enough that the whole state stays in cache. Tiles are independent AIS runs, so
@@ -40,155 +34,6 @@ constexpr Index kTileColumns = 256;
 // within a few transitions and its noise from the tuning chains' acceptances stays ~0.1.
 constexpr Real kAdaptRate = 0.5;
 constexpr Real kInitialMultiplier = 0.5;
-// ε is jittered uniformly in [1 − j, 1 + j] per chain and trajectory, which keeps fixed-length
-// trajectories from returning to their start in directions whose period matches their length
-// (Neal 2011).
-constexpr Real kJitter = 0.2;
-
-struct State {
-  Matrix U;        // K×M chains
-  Matrix G;        // Aᵀ(A s − x)/σ²: ∂/∂s of the likelihood energy
-  Vector e_lik;    // ½‖x − A s‖²/σ²
-  Vector e_prior;  // Σ_k cost(u_k) = −log p(u) + const
-
-  void copy_column(const State& from, Index j) {
-    U.col(j) = from.U.col(j);
-    G.col(j) = from.G.col(j);
-    e_lik(j) = from.e_lik(j);
-    e_prior(j) = from.e_prior(j);
-  }
-};
-
-class Tile {
- public:
-  Tile(const Model& model, const Philox& rng, int leapfrog) : model_(model), rng_(rng), leapfrog_(leapfrog) {}
-
-  // The data (one column of X per chain), each chain's global id and role: together they key the
-  // chain's random streams.
-  void reset(const Matrix& Xcols, std::vector<std::uint64_t> ids, std::vector<Role> roles) {
-    X_ = Xcols;
-    ids_ = std::move(ids);
-    roles_ = std::move(roles);
-    const Index M = X_.cols();
-    cur_.U.resize(model_.K(), M);
-    eps_.resize(M);
-    accept_prob_.setZero(M);
-    accepted_.assign(static_cast<std::size_t>(M), 0);
-    proposed_ = 0;
-  }
-
-  // Initial states: exact prior draws (latents == nullptr), or exact draws of u given the columns
-  // of *latents (the BDMC reverse start).
-  void initialize(const Matrix* latents) {
-    const Index K = model_.K();
-    for (Index j = 0; j < cur_.U.cols(); ++j) {
-      const std::uint64_t step = stream(roles_[static_cast<std::size_t>(j)], Use::init, 0);
-      const std::uint64_t id = ids_[static_cast<std::size_t>(j)];
-      for (Index k = 0; k < K; ++k) {
-        const auto e = static_cast<std::uint32_t>(k);
-        cur_.U(k, j) = latents ? draw_u_given_s(model_.prior, (*latents)(k, j), rng_, Purpose::ais, step, id, e)
-                               : draw_prior_u(model_.prior, rng_, Purpose::ais, step, id, e);
-      }
-    }
-    evaluate(cur_);
-  }
-
-  // ½‖x − A s(u)‖²/σ² of every chain: the log-likelihood is its negative plus a constant.
-  const Vector& e_lik() const { return cur_.e_lik; }
-
-  // One HMC trajectory per chain at inverse temperature beta, base step size eps(j), numbered t
-  // in the random streams.
-  void transition(Real beta, const Vector& eps, std::uint64_t t) {
-    const Index K = model_.K(), M = cur_.U.cols();
-    P_.resize(K, M);
-    Vector log_u(M), h0(M);
-    for (Index j = 0; j < M; ++j) {
-      const Role role = roles_[static_cast<std::size_t>(j)];
-      const std::uint64_t id = ids_[static_cast<std::size_t>(j)];
-      rng_.normals(Purpose::ais, stream(role, Use::momentum, t), id, P_.col(j).data(), K);
-      const auto w = rng_.words(Purpose::ais, stream(role, Use::accept, t), id, 0);
-      log_u(j) = std::log(Philox::uniform(w[0]));
-      eps_(j) = eps(j) * (1 - kJitter + 2 * kJitter * (static_cast<Real>(w[1]) * 0x1p-32));
-      h0(j) = cur_.e_prior(j) + beta * cur_.e_lik(j) + 0.5 * P_.col(j).squaredNorm();
-    }
-    // Leapfrog: a half step in p, then full steps in u and p, the last p step halved.
-    prop_ = cur_;
-    kick(prop_, beta, 0.5);
-    for (int l = 1; l <= leapfrog_; ++l) {
-      for (Index j = 0; j < M; ++j) prop_.U.col(j) += eps_(j) * P_.col(j);
-      evaluate(prop_);
-      kick(prop_, beta, l < leapfrog_ ? 1.0 : 0.5);
-    }
-    for (Index j = 0; j < M; ++j) {
-      const Real h1 = prop_.e_prior(j) + beta * prop_.e_lik(j) + 0.5 * P_.col(j).squaredNorm();
-      // A diverged trajectory (h1 NaN or +∞) is rejected.
-      const Real log_alpha = std::isfinite(h1) ? h0(j) - h1 : -std::numeric_limits<Real>::infinity();
-      accept_prob_(j) = log_alpha >= 0 ? 1.0 : std::exp(log_alpha);
-      if (log_u(j) < log_alpha) {
-        cur_.copy_column(prop_, j);
-        ++accepted_[static_cast<std::size_t>(j)];
-      }
-    }
-    ++proposed_;
-  }
-
-  // min(1, e^{−ΔH}) of every chain's last trajectory.
-  const Vector& accept_prob() const { return accept_prob_; }
-  // Accepted trajectories of chain j, and trajectories per chain.
-  std::uint64_t accepted(Index j) const { return accepted_[static_cast<std::size_t>(j)]; }
-  std::uint64_t proposed() const { return proposed_; }
-
- private:
-  // S = s(U), R = A S − X, G = AᵀR/σ² (eq. 3.9's G) and the energies: two products per call.
-  void evaluate(State& st) {
-    const Index K = model_.K(), M = st.U.cols();
-    S_.resize(K, M);
-    st.e_prior.resize(M);
-    visit_prior(model_.prior, [&](const auto& ops) {
-      for (Index j = 0; j < M; ++j) {
-        Real c = 0;
-        for (Index k = 0; k < K; ++k) {
-          S_(k, j) = ops.s(st.U(k, j));
-          c += ops.cost(st.U(k, j));
-        }
-        st.e_prior(j) = c;
-      }
-    });
-    R_.noalias() = model_.A * S_;
-    R_ -= X_;
-    const Real inv_var = 1.0 / (model_.sigma * model_.sigma);
-    st.G.noalias() = model_.A.transpose() * R_;
-    st.G *= inv_var;
-    st.e_lik = (0.5 * inv_var) * R_.colwise().squaredNorm().transpose();
-  }
-
-  // p ← p − fraction·ε ∂H/∂u with ∂H/∂u = cost'(u) + β ds/du ⊙ G (eq. 3.9, the likelihood
-  // tempered by β).
-  void kick(const State& st, Real beta, Real fraction) {
-    const Index K = model_.K(), M = st.U.cols();
-    visit_prior(model_.prior, [&](const auto& ops) {
-      for (Index j = 0; j < M; ++j) {
-        const Real e = fraction * eps_(j);
-        for (Index k = 0; k < K; ++k) {
-          const Real u = st.U(k, j);
-          P_(k, j) -= e * (ops.dcost(u) + beta * ops.ds_du(u) * st.G(k, j));
-        }
-      }
-    });
-  }
-
-  const Model& model_;
-  const Philox& rng_;
-  int leapfrog_;
-  Matrix X_;
-  std::vector<std::uint64_t> ids_;
-  std::vector<Role> roles_;
-  State cur_, prop_;
-  Matrix P_, S_, R_;
-  Vector eps_, accept_prob_;
-  std::vector<std::uint64_t> accepted_;
-  std::uint64_t proposed_ = 0;
-};
 
 // ---- the whole run ------------------------------------------------------------------------------
 
@@ -303,16 +148,16 @@ void run_tile(const Run& r, Index first, Index n, AisResult& out, TileTotals& to
   // Columns: for each point its tuning chains, then its evaluation chains (ids per role).
   Matrix Xcols(model.D(), n * per);
   std::vector<std::uint64_t> ids(static_cast<std::size_t>(n * per));
-  std::vector<Role> roles(ids.size());
+  std::vector<std::uint64_t> roles(ids.size());
   for (Index p = 0; p < n; ++p)
     for (Index c = 0; c < per; ++c) {
       const Index j = p * per + c, point = first + p;
       const bool tuning = c < Ct;
       Xcols.col(j) = r.X.col(point);
       ids[static_cast<std::size_t>(j)] = static_cast<std::uint64_t>(tuning ? point * Ct + c : point * C + (c - Ct));
-      roles[static_cast<std::size_t>(j)] = tuning ? Role::tune : Role::evaluate;
+      roles[static_cast<std::size_t>(j)] = static_cast<std::uint64_t>(tuning ? Role::tune : Role::evaluate);
     }
-  Tile tile(model, r.rng, r.o.leapfrog);
+  TemperedHmc tile(model, r.rng, r.o.leapfrog);
   tile.reset(Xcols, std::move(ids), std::move(roles));
   tile.initialize(nullptr);
 
@@ -361,8 +206,8 @@ void run_tile(const Run& r, Index first, Index n, AisResult& out, TileTotals& to
       Srev.col(j) = r.latents->col(point);
       rev_ids[static_cast<std::size_t>(j)] = static_cast<std::uint64_t>(point * C + c);
     }
-  Tile rev(model, r.rng, r.o.leapfrog);
-  rev.reset(Xrev, std::move(rev_ids), std::vector<Role>(static_cast<std::size_t>(n * C), Role::reverse));
+  TemperedHmc rev(model, r.rng, r.o.leapfrog);
+  rev.reset(Xrev, std::move(rev_ids), std::vector<std::uint64_t>(static_cast<std::size_t>(n * C), static_cast<std::uint64_t>(Role::reverse)));
   rev.initialize(&Srev);
   Vector rev_eps(n * C), rev_w = Vector::Zero(n * C);
   for (std::uint64_t t = T; t >= 1; --t) {

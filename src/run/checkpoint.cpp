@@ -9,13 +9,15 @@
 
 #include "lsc/core/error.hpp"
 #include "lsc/io/atomic_file.hpp"
-#include "lsc/run/config_json.hpp"
+#include "lsc/run/records.hpp"
 
 namespace lsc::run {
 
 namespace {
 
-constexpr char kMagic[8] = {'L', 'S', 'C', 'C', 'K', 'P', 'T', '1'};
+// The last byte is the format: 2 keeps the metrics rows as named fields (metrics_fields()), so a
+// new column reads from older format-2 files as its default.
+constexpr char kMagic[8] = {'L', 'S', 'C', 'C', 'K', 'P', 'T', '2'};
 
 nlohmann::json comparable(nlohmann::json config) {
   config.erase("steps");
@@ -24,9 +26,7 @@ nlohmann::json comparable(nlohmann::json config) {
 
 nlohmann::json metrics_json(const std::vector<MetricsRow>& rows) {
   nlohmann::json out = nlohmann::json::array();
-  for (const MetricsRow& r : rows)
-    out.push_back({r.step, r.elapsed_s, r.reconstruction_error, r.active_fraction, r.pi, r.sigma, r.lambda,
-                   r.mean_norm, r.tau_u, r.elbo});
+  for (const MetricsRow& r : rows) out.push_back(to_json(r, metrics_fields()));
   return out;
 }
 
@@ -72,7 +72,12 @@ TrainCheckpoint load_checkpoint(const std::filesystem::path& file, const TrainCo
   const std::string bytes{std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
   const std::string bad = file.string() + ": not a complete lsc checkpoint; delete it and start the run again.";
   std::uint64_t length = 0;
-  require(bytes.size() >= sizeof kMagic + sizeof length && std::memcmp(bytes.data(), kMagic, sizeof kMagic) == 0, bad);
+  require(bytes.size() >= sizeof kMagic + sizeof length, bad);
+  require(std::memcmp(bytes.data(), kMagic, sizeof kMagic - 1) == 0, bad);
+  require(bytes[sizeof kMagic - 1] == kMagic[sizeof kMagic - 1],
+          file.string() + ": a checkpoint of another lsc version (format " + bytes[sizeof kMagic - 1] +
+              ", this lsc reads format " + kMagic[sizeof kMagic - 1] +
+              "); finish the run with the lsc that wrote it, or start it again without --resume.");
   std::memcpy(&length, bytes.data() + sizeof kMagic, sizeof length);
   std::size_t at = sizeof kMagic + sizeof length;
   require(length <= bytes.size() - at, bad);
@@ -82,47 +87,53 @@ TrainCheckpoint load_checkpoint(const std::filesystem::path& file, const TrainCo
   } catch (const std::exception&) {
     throw Error(bad);
   }
-  at += length;
-  require(comparable(h.at("config")) == comparable(config_json(config)),
-          file.string() + ": the checkpoint was written with other settings (" + h.at("config").dump() +
-              "); resume with the same options, changing only --steps.");
-
+  // A header with a field missing or of the wrong type is as unreadable as a truncated file.
   TrainCheckpoint ck;
-  LearnerState& s = ck.state;
-  const Index D = h.at("D"), K = h.at("K"), N = h.at("N");
-  std::vector<Index> extra;  // sizes of the learner's further arrays (SVAE: encoder and Adam)
-  for (const auto& e : h.value("extra", nlohmann::json::array())) {
-    extra.push_back(e.get<Index>());
-    require(extra.back() >= 0, bad);
+  try {
+    at += length;
+    require(comparable(h.at("config")) == comparable(config_json(config)),
+            file.string() + ": the checkpoint was written with other settings (" + h.at("config").dump() +
+                "); resume with the same options, changing only --steps.");
+
+    LearnerState& s = ck.state;
+    const Index D = h.at("D"), K = h.at("K"), N = h.at("N");
+    std::vector<Index> extra;  // sizes of the learner's further arrays (SVAE: encoder and Adam)
+    for (const auto& e : h.value("extra", nlohmann::json::array())) {
+      extra.push_back(e.get<Index>());
+      require(extra.back() >= 0, bad);
+    }
+    std::size_t need = sizeof(Real) * static_cast<std::size_t>(D * K + K * N) + sizeof(std::uint64_t) * N;
+    for (Index e : extra) need += sizeof(Real) * static_cast<std::size_t>(e);
+    require(bytes.size() - at == need, bad);
+    s.step = h.at("step");
+    s.model.A.resize(D, K);
+    std::memcpy(s.model.A.data(), bytes.data() + at, sizeof(Real) * static_cast<std::size_t>(D * K));
+    at += sizeof(Real) * static_cast<std::size_t>(D * K);
+    s.model.sigma = h.at("sigma");
+    s.model.prior = Prior::make(*config.prior, h.at("lambda"), h.at("pi"));
+    s.chains.U.resize(K, N);
+    std::memcpy(s.chains.U.data(), bytes.data() + at, sizeof(Real) * static_cast<std::size_t>(K * N));
+    at += sizeof(Real) * static_cast<std::size_t>(K * N);
+    s.chains.chain.resize(static_cast<std::size_t>(N));
+    std::memcpy(s.chains.chain.data(), bytes.data() + at, sizeof(std::uint64_t) * static_cast<std::size_t>(N));
+    at += sizeof(std::uint64_t) * static_cast<std::size_t>(N);
+    for (Index e : extra) {
+      s.extra.emplace_back(e);
+      std::memcpy(s.extra.back().data(), bytes.data() + at, sizeof(Real) * static_cast<std::size_t>(e));
+      at += sizeof(Real) * static_cast<std::size_t>(e);
+    }
+    s.chains.step = h.at("chain_step");
+    s.chains.proposed = h.at("proposed");
+    s.chains.accepted = h.at("accepted");
+    s.chains.eps = h.at("eps");
+    ck.elapsed_s = h.at("elapsed_s");
+    for (const auto& r : h.at("metrics")) {
+      ck.metrics.emplace_back();
+      from_json(ck.metrics.back(), r, metrics_fields(), file.string());
+    }
+  } catch (const nlohmann::json::exception&) {
+    throw Error(bad);
   }
-  std::size_t need = sizeof(Real) * static_cast<std::size_t>(D * K + K * N) + sizeof(std::uint64_t) * N;
-  for (Index e : extra) need += sizeof(Real) * static_cast<std::size_t>(e);
-  require(bytes.size() - at == need, bad);
-  s.step = h.at("step");
-  s.model.A.resize(D, K);
-  std::memcpy(s.model.A.data(), bytes.data() + at, sizeof(Real) * static_cast<std::size_t>(D * K));
-  at += sizeof(Real) * static_cast<std::size_t>(D * K);
-  s.model.sigma = h.at("sigma");
-  s.model.prior = Prior::make(*config.prior, h.at("lambda"), h.at("pi"));
-  s.chains.U.resize(K, N);
-  std::memcpy(s.chains.U.data(), bytes.data() + at, sizeof(Real) * static_cast<std::size_t>(K * N));
-  at += sizeof(Real) * static_cast<std::size_t>(K * N);
-  s.chains.chain.resize(static_cast<std::size_t>(N));
-  std::memcpy(s.chains.chain.data(), bytes.data() + at, sizeof(std::uint64_t) * static_cast<std::size_t>(N));
-  at += sizeof(std::uint64_t) * static_cast<std::size_t>(N);
-  for (Index e : extra) {
-    s.extra.emplace_back(e);
-    std::memcpy(s.extra.back().data(), bytes.data() + at, sizeof(Real) * static_cast<std::size_t>(e));
-    at += sizeof(Real) * static_cast<std::size_t>(e);
-  }
-  s.chains.step = h.at("chain_step");
-  s.chains.proposed = h.at("proposed");
-  s.chains.accepted = h.at("accepted");
-  s.chains.eps = h.at("eps");
-  ck.elapsed_s = h.at("elapsed_s");
-  for (const auto& r : h.at("metrics"))
-    ck.metrics.push_back({r[0], r[1], r[2], r[3], r[4], r[5], r[6], r[7], r.size() > 8 ? r[8].get<Real>() : 0.0,
-                          r.size() > 9 && r[9].is_number() ? r[9].get<Real>() : std::numeric_limits<Real>::quiet_NaN()});
   return ck;
 }
 

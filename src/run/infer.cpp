@@ -9,13 +9,18 @@
 #include "lsc/core/error.hpp"
 #include "lsc/core/parallel.hpp"
 #include "lsc/backend/step_engine.hpp"
+#include "lsc/sampler/samplers.hpp"
 #include "lsc/sampler/step_size_adaptation.hpp"
 #include "lsc/solver/lca.hpp"
 #include "lsc/solver/proximal_gradient.hpp"
 
 namespace lsc::run {
 
-std::vector<std::string> infer_methods() { return {"map", "lca", "langevin", "mala"}; }
+std::vector<std::string> infer_methods() {
+  std::vector<std::string> methods = {"map", "lca"};
+  for (const std::string& m : sampling_infer_methods()) methods.push_back(m);
+  return methods;
+}
 
 namespace {
 
@@ -61,7 +66,7 @@ void infer_sampling(const Model& model, const Eigen::Ref<const Matrix>& X, const
   EngineOptions e;
   e.backend = backend_from_name(c.backend.empty() ? "cpu" : c.backend);
   e.dtype = dtype_from_name(c.dtype.empty() ? "float32" : c.dtype);
-  e.sampler = c.method == "mala" ? SamplerKind::mala : SamplerKind::euler;
+  e.sampler = sampler_for_infer_method(c.method)->kind;
   e.dead_zone_jumps = c.dead_zone_jumps;
   e.seed = c.seed;
   e.eps = eps;
@@ -142,14 +147,19 @@ InferResult infer(const Model& model, const Eigen::Ref<const Matrix>& X, const I
                   const InferCallbacks& cb) {
   const auto methods = infer_methods();
   require(std::find(methods.begin(), methods.end(), c.method) != methods.end(),
-          "unknown inference method '" + c.method + "'; choose one of map, lca, langevin, mala.");
+          "unknown inference method '" + c.method + "'; choose one of map, lca, " +
+              [] {
+                std::string names;
+                for (const std::string& m : sampling_infer_methods()) names += (names.empty() ? "" : ", ") + m;
+                return names;
+              }() + ".");
   model.validate();
   require(X.rows() == model.D(), "the data have " + std::to_string(X.rows()) +
                                      " features per point but the dictionary has D = " +
                                      std::to_string(model.D()) + "; pass data of shape (N, " +
                                      std::to_string(model.D()) + ").");
   require(X.allFinite(), "the data contain NaN or infinite values; remove or impute them first.");
-  const bool sampling = c.method == "langevin" || c.method == "mala";
+  const bool sampling = sampler_for_infer_method(c.method) != nullptr;
   if (sampling) {
     require(c.chains > 0, "--chains must be at least 1.");
     require(c.samples > 0, "--samples must be at least 1.");

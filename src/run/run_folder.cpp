@@ -13,7 +13,7 @@
 #include "lsc/data/patch_dataset.hpp"
 #include "lsc/eval/recovery.hpp"
 #include "lsc/io/atomic_file.hpp"
-#include "lsc/run/config_json.hpp"
+#include "lsc/run/records.hpp"
 #include "lsc/io/npy.hpp"
 #include "lsc/io/png.hpp"
 #include "lsc/nn/activation.hpp"
@@ -25,21 +25,6 @@ namespace fs = std::filesystem;
 using nlohmann::json;
 
 namespace {
-
-// with_elbo (svae) appends the ELBO column; the other methods' files keep their columns.
-std::string metrics_csv(const std::vector<MetricsRow>& rows, bool with_elbo) {
-  std::ostringstream out;
-  out << "step,elapsed_s,reconstruction_error,active_fraction,pi,sigma,lambda,mean_norm,tau_u"
-      << (with_elbo ? ",elbo\n" : "\n");
-  out << std::setprecision(9);
-  for (const MetricsRow& r : rows) {
-    out << r.step << ',' << r.elapsed_s << ',' << r.reconstruction_error << ',' << r.active_fraction
-        << ',' << r.pi << ',' << r.sigma << ',' << r.lambda << ',' << r.mean_norm << ',' << r.tau_u;
-    if (with_elbo) out << ',' << r.elbo;
-    out << '\n';
-  }
-  return out.str();
-}
 
 constexpr const char* kNetworks[] = {"shared", "mean", "variance"};
 
@@ -61,7 +46,7 @@ void save_mosaic(const fs::path& file, const Matrix& A, bool sort_by_norm) {
   io::write_dictionary_png(file, A, o);
 }
 
-void save_run(const fs::path& dir, const TrainResult& result, const RunInfo& info) {
+void save_run(const fs::path& dir, const TrainResult& result, const RunInfo& info, const RunSummary* summary) {
   std::error_code ec;
   fs::create_directories(dir, ec);
   require(!ec && fs::is_directory(dir), dir.string() + ": cannot create the run folder (" + ec.message() +
@@ -71,39 +56,50 @@ void save_run(const fs::path& dir, const TrainResult& result, const RunInfo& inf
   io::write_npy(dir / "dictionary.npy", m.A.data(),
                 {static_cast<std::size_t>(m.K()), static_cast<std::size_t>(m.D())});
   json model = {{"version", LSC_VERSION},
-                      {"D", m.D()},
-                      {"K", m.K()},
-                      {"method", result.config.method},
-                      {"prior", {{"name", m.prior.name()}, {"lambda", m.prior.lambda}, {"pi", m.prior.pi}, {"u0", m.prior.u0()}}},
-                      {"sigma", m.sigma},
-                      {"seed", result.config.seed},
-                      {"steps", result.metrics.empty() ? 0 : result.metrics.back().step},
-                      {"elapsed_s", result.elapsed_s},
-                      {"data", info.data},
-                      {"preprocessing", info.preprocessing},
-                      {"config", config_json(result.config)}};
+                {"D", m.D()},
+                {"K", m.K()},
+                {"method", result.config.method},
+                {"prior", {{"name", m.prior.name()}, {"lambda", m.prior.lambda}, {"pi", m.prior.pi}, {"u0", m.prior.u0()}}},
+                {"sigma", m.sigma},
+                {"seed", result.config.seed},
+                {"steps", result.metrics.empty() ? 0 : result.metrics.back().step},
+                {"elapsed_s", result.elapsed_s},
+                {"data", info.data},
+                {"preprocessing", info.preprocessing},
+                {"config", config_json(result.config)}};
   if (result.svae) model["encoder"] = "encoder/encoder.json";
   io::write_file_atomic(dir / "model.json", model.dump(2) + "\n");
-  io::write_file_atomic(dir / "metrics.csv", metrics_csv(result.metrics, result.svae != nullptr));
+  io::write_file_atomic(dir / "metrics.csv", metrics_csv(result.metrics));
+  const RunSummary computed =
+      summary ? RunSummary{} : run_summary(result, info.truth ? &*info.truth : nullptr, info.preprocessing);
+  io::write_file_atomic(dir / "summary.json",
+                        to_json(summary ? *summary : computed, run_summary_fields()).dump(2) + "\n");
   save_mosaic(dir / "dictionary.png", elements_in_pixel_space(m.A, info.preprocessing));
   if (result.svae) save_encoder(dir / "encoder", *result.svae);
 }
 
-nlohmann::json run_summary(const TrainResult& result, const Matrix* truth, const nlohmann::json& preprocessing) {
+RunSummary run_summary(const TrainResult& result, const Matrix* truth, const nlohmann::json& preprocessing) {
   const Model& m = result.model;
   const MetricsRow last = result.metrics.empty() ? MetricsRow{} : result.metrics.back();
-  json summary = {{"method", result.config.method}, {"prior", m.prior.name()}, {"pi", m.prior.pi},
-                  {"lambda", m.prior.lambda}, {"sigma", m.sigma}, {"elapsed_s", result.elapsed_s},
-                  {"steps", last.step}, {"acceptance", result.acceptance}, {"tau_u_final", last.tau_u}};
-  if (result.svae) summary["elbo"] = last.elbo;
+  RunSummary s;
+  s.method = result.config.method;
+  s.prior = m.prior.name();
+  s.pi = m.prior.pi;
+  s.lambda = m.prior.lambda;
+  s.sigma = m.sigma;
+  s.elapsed_s = result.elapsed_s;
+  s.steps = last.step;
+  s.acceptance = result.acceptance;
+  s.tau_u_final = last.tau_u;
+  if (result.svae) s.elbo = last.elbo;
   if (truth) {
-    const std::vector<Real> best = best_abs_cosine(*truth, m.A);
-    summary["bars_recovered"] = std::count_if(best.begin(), best.end(), [](Real b) { return b >= 0.95; });
-    summary["bars_best_abs_cosine"] = best;
+    s.bars_best_abs_cosine = best_abs_cosine(*truth, m.A);
+    s.bars_recovered = std::count_if(s.bars_best_abs_cosine.begin(), s.bars_best_abs_cosine.end(),
+                                     [](Real b) { return b >= 0.95; });
   }
   if (preprocessing.is_object())
-    summary["dictionary_quality"] = dictionary_quality_json(dictionary_quality(m.A, preprocessing), false);
-  return summary;
+    s.dictionary_quality = dictionary_quality_json(dictionary_quality(m.A, preprocessing), false);
+  return s;
 }
 
 void save_encoder(const fs::path& dir, const Svae& svae) {
@@ -179,6 +175,37 @@ Model load_model(const fs::path& dir) {
   m.A = Eigen::Map<const Matrix>(a.data.data(), D, K);
   m.validate();
   return m;
+}
+
+SavedRun load_run(const fs::path& dir) {
+  const json j = read_model_json(dir);
+  const std::string what = (dir / "model.json").string();
+  SavedRun run;
+  TrainResult& r = run.result;
+  r.model = load_model(dir);
+  r.config = config_from_json(j.value("config", json::object()), what);
+  // model.json keeps the method, prior and K beside the config too (older files only there).
+  r.config.method = j.value("method", r.config.method);
+  r.config.prior = r.model.prior.kind;
+  r.config.K = r.model.K();
+  r.elapsed_s = j.value("elapsed_s", 0.0);
+  if (fs::exists(dir / "metrics.csv")) r.metrics = read_metrics_csv(dir / "metrics.csv");
+  if (j.contains("encoder")) r.svae = std::make_shared<const Svae>(load_svae(dir));
+  run.info.data = j.value("data", std::string());
+  run.info.preprocessing = j.value("preprocessing", json());
+  const fs::path summary_file = dir / "summary.json";
+  if (std::ifstream in(summary_file); in) {
+    json s;
+    try {
+      in >> s;
+    } catch (const std::exception& e) {
+      throw Error(summary_file.string() + ": not valid JSON (" + e.what() + "); delete it or re-create the run.");
+    }
+    run.summary.emplace();
+    from_json(*run.summary, s, run_summary_fields(), summary_file.string());
+    r.acceptance = run.summary->acceptance;
+  }
+  return run;
 }
 
 Svae load_svae(const fs::path& dir) {

@@ -9,6 +9,7 @@
 #include "lsc/learn/learner.hpp"
 #include "lsc/learn/svae.hpp"
 #include "lsc/run/methods.hpp"
+#include "lsc/sampler/samplers.hpp"
 #include "lsc/solver/lca.hpp"
 #include "lsc/solver/proximal_gradient.hpp"
 
@@ -159,8 +160,7 @@ TrainConfig resolve_defaults(TrainConfig c, Index D) {
   // as much as doubling τ_u, and the dictionary then stays noise-like (docs/results.md, the cause
   // table); MALA, exact at any step size, is the choice when the learned norms must be unbiased.
   if (c.sampler.empty()) c.sampler = sampling ? "euler" : "none";
-  require(!sampling || c.sampler == "mala" || c.sampler == "euler",
-          "unknown sampler '" + c.sampler + "'; choose mala or euler.");
+  if (sampling) sampler_info(c.sampler);  // throws for an unknown name
   require(sampling || c.sampler == "none", "--sampler applies to --method lsc only.");
   if (!c.target_accept) c.target_accept = c.sampler == "mala" ? 0.574 : 0.0;
   require(*c.target_accept >= 0 && *c.target_accept < 1,

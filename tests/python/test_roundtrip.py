@@ -177,3 +177,25 @@ def test_a_broken_run_folder_is_named_in_the_error(tmp_path, cli_bars_run):
     os.remove(tmp_path / "model.json")
     with pytest.raises(lsc.LscError, match="model.json: cannot read"):
         lsc.load_run(tmp_path)
+
+
+def test_every_option_is_declared_once_and_reaches_every_front_end(cli):
+    """The core's field tables (src/run/records.cpp) drive the CLI's options, the Config classes,
+    lsc.train's keywords and docstring, and model.json: one name everywhere."""
+    help_text = {c: cli(*c.split(), "--help").stdout for c in ("train", "infer", "eval loglik")}
+    for config, command, python_only in ((lsc.TrainConfig, "train", {"initial_dictionary"}),
+                                         (lsc.InferConfig, "infer", {"keep_samples"}),
+                                         (lsc.LoglikConfig, "eval loglik", set())):
+        for name in config.fields:
+            if name in python_only:
+                continue
+            option = "--" + ("lambda" if name == "lam" else name).replace("_", "-")
+            assert option in help_text[command], f"{command} has no {option}"
+            assert getattr(config, name).__doc__, f"{name} has no help"
+    for name in lsc.TrainConfig.fields:
+        assert f"    {name}: " in lsc.train.__doc__
+    # A choice outside the table's values is one sentence, from Python as from the CLI.
+    with pytest.raises(lsc.LscError, match="unknown dtype 'float16'; choose float32 or float64."):
+        lsc.TrainConfig(dtype="float16")
+    with pytest.raises(TypeError, match="unknown option 'tau_a'"):
+        lsc.train("bars", tau_a=5, progress=False)

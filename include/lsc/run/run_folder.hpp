@@ -2,18 +2,22 @@
 // A run folder is what a training run leaves for people and for later commands:
 //   dictionary.npy  (K, D): one element per row (scikit-learn's components_ convention)
 //   model.json      D, K, method, prior and its parameters (λ, π, u0), σ, seed, steps, version
-//   metrics.csv     step, elapsed_s, reconstruction_error, active_fraction, pi, sigma, lambda, mean_norm,
-//                   tau_u (and elbo for svae)
+//   metrics.csv     one column per field of metrics_fields() (run/records.hpp): step, elapsed_s,
+//                   reconstruction_error, active_fraction, pi, sigma, lambda, mean_norm, tau_u
+//                   (and elbo for svae)
+//   summary.json    the fields of RunSummary (run/run_summary.hpp)
 //   dictionary.png  the elements as a mosaic, each scaled to its own range (PCA-whitened
 //                   elements mapped back to pixels)
 //   encoder/        svae only: encoder.json (the layers, in order) and W (out, in), b (out) .npy files
 //                   of every dense layer of the recognition networks
 // Every file is written atomically.
 #include <filesystem>
+#include <optional>
 #include <string>
 
 #include <nlohmann/json.hpp>
 
+#include "lsc/run/run_summary.hpp"
 #include "lsc/run/train.hpp"
 
 namespace lsc::run {
@@ -21,17 +25,23 @@ namespace lsc::run {
 struct RunInfo {
   std::string data;              // where the data came from ("bars", a path, images:PATH)
   nlohmann::json preprocessing;  // how image patches were made (null for other data)
+  std::optional<Matrix> truth;   // the true dictionary, D×K (bars), for the summary
 };
 
-void save_run(const std::filesystem::path& dir, const TrainResult& result, const RunInfo& info);
+// Writes the run folder. summary.json holds `summary` when given (a run read back and saved
+// again), else run_summary(result, truth, preprocessing).
+void save_run(const std::filesystem::path& dir, const TrainResult& result, const RunInfo& info,
+              const RunSummary* summary = nullptr);
 
-// summary.json of a run: the final parameters, steps, time, MALA acceptance and adapted τ_u, the
-// ELBO (svae), and with the true dictionary (bars) how many elements were recovered
-// (best |cosine| ≥ 0.95), and for image runs (a preprocessing recipe) the dictionary's quality
-// (Gabor fits and the used/unused split, evaluate_dictionary.hpp). The one definition the CLI and
-// the Python bindings both write.
-nlohmann::json run_summary(const TrainResult& result, const Matrix* truth = nullptr,
-                           const nlohmann::json& preprocessing = nullptr);
+// A run folder read back: what save_run wrote.
+struct SavedRun {
+  TrainResult result;  // the model, the recorded configuration, the metrics (svae: the encoder too)
+  RunInfo info;        // data and preprocessing (no truth)
+  std::optional<RunSummary> summary;  // summary.json, when the folder has one
+};
+
+// Throws Error naming the file if anything is missing or malformed.
+SavedRun load_run(const std::filesystem::path& dir);
 
 // The model of a run folder; throws Error naming the file if anything is missing or malformed.
 Model load_model(const std::filesystem::path& dir);

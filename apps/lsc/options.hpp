@@ -1,0 +1,57 @@
+#pragma once
+// A record's fields (core/fields.hpp) as command-line options: --name with '-' for '_', flags
+// for booleans, --name / --no-name for an unset-able boolean, the choices checked by CLI11.
+#include <CLI/CLI.hpp>
+
+#include <algorithm>
+#include <string>
+#include <type_traits>
+#include <vector>
+
+#include "lsc/core/fields.hpp"
+
+namespace lsc::cli {
+
+inline std::string option_name(const std::string& field) {
+  std::string out = "--" + field;
+  std::replace(out.begin(), out.end(), '_', '-');
+  return out;
+}
+
+// Registers every field of `fields` on cmd, bound to `record`, except those named in `skip`.
+template <class T>
+void add_fields(CLI::App* cmd, T& record, const Fields<T>& fields, const std::vector<std::string>& skip = {}) {
+  for (const Field<T>& f : fields) {
+    if (std::find(skip.begin(), skip.end(), f.name) != skip.end()) continue;
+    const std::string name = option_name(f.name);
+    std::visit(
+        [&](const auto& m) {
+          using M = std::decay_t<decltype(m)>;
+          if constexpr (std::is_same_v<M, TextField<T>>) {
+            CLI::Option* o = cmd->add_option_function<std::string>(
+                name, [&record, set = m.set](const std::string& v) { set(record, v); }, f.help);
+            if (!f.choices.empty()) o->check(CLI::IsMember(f.choices));
+          } else {
+            using V = std::decay_t<decltype(record.*m)>;
+            if constexpr (std::is_same_v<V, bool>) {
+              cmd->add_flag(name, record.*m, f.help);
+            } else if constexpr (std::is_same_v<V, std::optional<bool>>) {
+              V* target = &(record.*m);
+              CLI::Option* on = cmd->add_flag_callback(name, [target] { *target = true; }, f.help);
+              CLI::Option* off = cmd->add_flag_callback("--no-" + name.substr(2), [target] { *target = false; },
+                                                        "the opposite of " + name);
+              on->excludes(off);
+            } else if constexpr (std::is_same_v<V, std::vector<Real>> || std::is_same_v<V, nlohmann::json>) {
+              // results, not options
+            } else {
+              CLI::Option* o = cmd->add_option(name, record.*m, f.help);
+              if constexpr (!fields_detail::is_optional<V>::value) o->capture_default_str();
+              if (!f.choices.empty()) o->check(CLI::IsMember(f.choices));
+            }
+          }
+        },
+        f.member);
+  }
+}
+
+}  // namespace lsc::cli

@@ -1,0 +1,37 @@
+#pragma once
+// The schemas of the records lsc reads and writes, each declared once (core/fields.hpp): the
+// options of `lsc train` and `lsc infer` and `lsc eval loglik` (CLI and Python), the rows of
+// metrics.csv (and of checkpoints), summary.json. model.json's "config" is the TrainConfig's JSON.
+#include <filesystem>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "lsc/core/fields.hpp"
+#include "lsc/run/evaluate_loglik.hpp"
+#include "lsc/run/infer.hpp"
+#include "lsc/run/run_summary.hpp"
+#include "lsc/run/train.hpp"
+
+namespace lsc::run {
+
+const Fields<TrainConfig>& train_config_fields();
+const Fields<MetricsRow>& metrics_fields();
+const Fields<InferConfig>& infer_config_fields();
+const Fields<LoglikConfig>& loglik_config_fields();
+const Fields<RunSummary>& run_summary_fields();
+
+// model.json's "config": every field but the execution ones (threads, reporting), so that two
+// runs that compute the same thing record the same configuration.
+nlohmann::json config_json(const TrainConfig& config);
+// The configuration model.json records; `what` names the file in errors. Also reads the older
+// files that kept π, λ and σ under "initial".
+TrainConfig config_from_json(const nlohmann::json& j, const std::string& what);
+
+// metrics.csv: one column per field, the optional ones (elbo) only when some row has a value.
+std::string metrics_csv(const std::vector<MetricsRow>& rows);
+// Throws Error naming the file if it is not a metrics.csv lsc wrote.
+std::vector<MetricsRow> read_metrics_csv(const std::filesystem::path& file);
+
+}  // namespace lsc::run

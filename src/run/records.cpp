@@ -1,0 +1,260 @@
+#include "lsc/run/records.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <fstream>
+#include <iomanip>
+#include <limits>
+#include <sstream>
+
+#include "lsc/core/error.hpp"
+#include "lsc/prior/prior.hpp"
+#include "lsc/run/methods.hpp"
+#include "lsc/sampler/samplers.hpp"
+
+namespace lsc::run {
+
+namespace {
+
+std::string listed(const std::vector<std::string>& names) {
+  std::string out;
+  for (std::size_t i = 0; i < names.size(); ++i)
+    out += (i == 0 ? "" : i + 1 == names.size() ? " or " : ", ") + names[i];
+  return out;
+}
+
+}  // namespace
+
+const Fields<TrainConfig>& train_config_fields() {
+  using C = TrainConfig;
+  static const Fields<TrainConfig> fields = {
+      {"method", &C::method, "learning method: " + listed(train_methods()), train_methods()},
+      {"prior",
+       TextField<C>{[](const C& c) { return c.prior ? Prior{*c.prior}.name() : std::string(); },
+                    [](C& c, const std::string& v) {
+                      if (v.empty())
+                        c.prior.reset();
+                      else
+                        c.prior = Prior::kind_from_name(v);
+                    }},
+       "prior: " + listed(Prior::names()) + " (default l0 for lsc, cauchy for svae, l1 otherwise)", Prior::names()},
+      {"K", &C::K, "number of dictionary elements"},
+      {"pi", &C::pi, "(initial) activation probability π"},
+      {"lambda", &C::lambda, "(initial) prior rate λ"},
+      {"sigma", &C::sigma, "(initial) noise σ (0: 0.5, e^-1 for svae)"},
+      {"learn_pi", &C::learn_pi, "learn the activation probability π (eq. 3.13; l0 prior)"},
+      {"learn_sigma", &C::learn_sigma, "learn the noise σ (eq. 2.9)"},
+      {"learn_lambda", &C::learn_lambda, "learn the prior rate λ (eq. 2.10)"},
+      {"steps", &C::steps, "dictionary updates (0: per method, docs/parameters.md)"},
+      {"batch", &C::batch, "data points (= chains) per batch (0: per method)"},
+      {"tau_u", &C::tau_u, "coefficient time constant in steps, ε = 1/τ_u (0: from the initial stiffness)"},
+      {"tau_A", &C::tau_A, "dictionary time constant in steps, on batch means (0: per method)"},
+      {"tau_x", &C::tau_x, "steps each batch is held (lsc, ssc; 0: per method)"},
+      {"hold_burn_in", &C::hold_burn_in,
+       "steps after each batch switch in which the chains re-equilibrate and nothing is learned "
+       "(lsc; unset: 0 for euler, τ_x/2 for mala)"},
+      {"tau_u0", &C::tau_u0, "time constant of u0 (π) learning (0: default)"},
+      {"tau_sigma", &C::tau_sigma, "time constant of σ learning (0: default)"},
+      {"tau_lambda", &C::tau_lambda, "time constant of λ learning (0: default)"},
+      {"inner_steps", &C::inner_steps, "MAP iterations per batch (dsc, lca; 0: per method)"},
+      {"sampler", &C::sampler, "lsc coefficient steps: " + listed(sampler_names()) + " (default euler)"},
+      {"dtype", &C::dtype, "the engine's precision for lsc and ssc: float32 (default) or float64", {"float32", "float64"}},
+      {"backend", &C::backend,
+       "the engine's device for lsc and ssc: cpu (default) or cuda (a build with CUDA and a GPU; "
+       "Euler-Maruyama only so far)",
+       {"cpu", "cuda"}},
+      {"target_accept", &C::target_accept,
+       "mala: adapt ε toward this acceptance during each hold burn-in, never above 1/τ_u (unset: 0.574; 0: off)"},
+      {"lr", &C::lr, "svae: Adam's learning rate (0: 1e-4)"},
+      {"dead_zone_jumps", &C::dead_zone_jumps,
+       "l0: exact Metropolis jumps u <-> u ± u0 across the dead zone, so that inactive coefficients the data "
+       "want activate without waiting for diffusion"},
+      {"temperature", &C::temperature, "temperature T of the Langevin noise"},
+      {"normalize", &C::normalize, "unit-norm dictionary columns after each update (unset: all methods but lsc)"},
+      {"var_goal", &C::var_goal,
+       "dsc, lca: Olshausen & Field's gain control, column norms adapt until each coefficient's variance is "
+       "this, instead of unit norms (0: unit norms)"},
+      {"init_scale", &C::init_scale,
+       "lsc: random start with columns of norm init_scale × the data's RMS per feature (0: 0.1)"},
+      {"seed", &C::seed, "random seed"},
+      {"metrics_every", &C::metrics_every, "steps per metrics.csv row (0: about 200 rows)", {}, execution_field},
+      {"checkpoint_every", &C::checkpoint_every, "steps per checkpoint of RUN_DIR/checkpoint.bin (0: none)", {},
+       execution_field},
+      {"threads", &C::threads, "threads (0: all cores)", {}, execution_field},
+  };
+  return fields;
+}
+
+const Fields<MetricsRow>& metrics_fields() {
+  using M = MetricsRow;
+  static const Fields<MetricsRow> fields = {
+      {"step", &M::step, "dictionary updates so far"},
+      {"elapsed_s", &M::elapsed_s, "seconds of training so far"},
+      {"reconstruction_error", &M::reconstruction_error, "mean ‖x − A s‖²/D over the row's window"},
+      {"active_fraction", &M::active_fraction, "mean fraction of s ≠ 0 over the window"},
+      {"pi", &M::pi, "activation probability π"},
+      {"sigma", &M::sigma, "noise σ"},
+      {"lambda", &M::lambda, "prior rate λ"},
+      {"mean_norm", &M::mean_norm, "mean ‖A_k‖"},
+      {"tau_u", &M::tau_u, "Δt/ε of the coefficient steps (adapted for MALA)", {}, optional_column},
+      {"elbo", &M::elbo, "svae: mean ELBO over the window, nats per point", {}, optional_column},
+  };
+  return fields;
+}
+
+const Fields<InferConfig>& infer_config_fields() {
+  using C = InferConfig;
+  static const Fields<InferConfig> fields = {
+      {"method", &C::method,
+       "map, lca, or a sampler: " + listed(sampling_infer_methods()) + " (with l0, langevin is L0-LSC, eq. 3.9)",
+       infer_methods()},
+      {"chains", &C::chains, "chains per data point"},
+      {"samples", &C::samples, "recorded steps per chain"},
+      {"burn_in", &C::burn_in, "steps discarded before recording"},
+      {"tau_u", &C::tau_u, "time constant, ε = 1/τ_u (0: from the dictionary's stiffness)"},
+      {"temperature", &C::temperature, "temperature T"},
+      {"target_accept", &C::target_accept,
+       "mala: adapt ε toward this acceptance during the burn-in, never above 1/τ_u (0: off)"},
+      {"dead_zone_jumps", &C::dead_zone_jumps, "l0: exact Metropolis jumps across the dead zone |u| < u0"},
+      {"dtype", &C::dtype, "langevin / mala: the engine's precision, float32 (default) or float64",
+       {"float32", "float64"}},
+      {"backend", &C::backend, "langevin: the engine's device, cpu (default) or cuda (Euler-Maruyama only so far)",
+       {"cpu", "cuda"}},
+      {"map_steps", &C::map_steps, "iterations of map / lca"},
+      {"map_tolerance", &C::map_tolerance,
+       "map / lca stop early once no coefficient moves by more than this in a step (0: run all map_steps)"},
+      {"seed", &C::seed, "random seed"},
+      {"keep_samples", &C::keep_samples, "record chain 0's trajectory of every data point"},
+      {"block", &C::block, "data points processed together (0: automatic; results do not depend on it)", {},
+       execution_field},
+      {"threads", &C::threads, "threads (0: all cores)", {}, execution_field},
+  };
+  return fields;
+}
+
+const Fields<LoglikConfig>& loglik_config_fields() {
+  using C = LoglikConfig;
+  static const Fields<LoglikConfig> fields = {
+      {"chains", &C::chains, "AIS chains per data point"},
+      {"steps", &C::steps, "intermediate distributions (annealing steps)"},
+      {"leapfrog", &C::leapfrog, "leapfrog steps per HMC trajectory"},
+      {"target_accept", &C::target_accept, "HMC acceptance rate the step size is adapted toward"},
+      {"schedule", &C::schedule, "annealing schedule: " + listed(ais_schedule_names()), ais_schedule_names()},
+      {"tune_chains", &C::tune_chains, "extra chains per data point that adapt the step size (weights discarded)"},
+      {"seed", &C::seed, "random seed"},
+      {"threads", &C::threads, "threads (0: all cores)", {}, execution_field},
+  };
+  return fields;
+}
+
+const Fields<RunSummary>& run_summary_fields() {
+  using S = RunSummary;
+  static const Fields<RunSummary> fields = {
+      {"method", &S::method, "learning method"},
+      {"prior", &S::prior, "prior"},
+      {"pi", &S::pi, "final π"},
+      {"lambda", &S::lambda, "final λ"},
+      {"sigma", &S::sigma, "final σ"},
+      {"elapsed_s", &S::elapsed_s, "seconds of training"},
+      {"steps", &S::steps, "dictionary updates"},
+      {"acceptance", &S::acceptance, "MALA acceptance over the run (1 for the other dynamics)"},
+      {"tau_u_final", &S::tau_u_final, "τ_u at the last metrics row (adapted for MALA)"},
+      {"elbo", &S::elbo, "svae: ELBO over the last metrics window, nats per point"},
+      {"bars_recovered", &S::bars_recovered, "bars: true elements recovered (best |cosine| ≥ 0.95)"},
+      {"bars_best_abs_cosine", &S::bars_best_abs_cosine, "bars: best |cosine| of every true element"},
+      {"dictionary_quality", &S::dictionary_quality, "image runs: Gabor fits and the used/unused split"},
+  };
+  return fields;
+}
+
+nlohmann::json config_json(const TrainConfig& config) { return to_json(config, train_config_fields(), false); }
+
+TrainConfig config_from_json(const nlohmann::json& j, const std::string& what) {
+  TrainConfig c;
+  from_json(c, j, train_config_fields(), what);
+  if (const auto initial = j.find("initial"); initial != j.end() && initial->is_object()) {
+    c.pi = initial->value("pi", c.pi);
+    c.lambda = initial->value("lambda", c.lambda);
+    c.sigma = initial->value("sigma", c.sigma);
+  }
+  return c;
+}
+
+std::string metrics_csv(const std::vector<MetricsRow>& rows) {
+  using F = Field<MetricsRow>;
+  std::vector<const F*> columns;
+  for (const F& f : metrics_fields()) {
+    const bool any = std::any_of(rows.begin(), rows.end(), [&](const MetricsRow& r) {
+      return !std::isnan(numeric_value(r, f));
+    });
+    if (!f.has(optional_column) || any) columns.push_back(&f);
+  }
+  std::ostringstream out;
+  for (std::size_t i = 0; i < columns.size(); ++i) out << (i ? "," : "") << columns[i]->name;
+  out << '\n' << std::setprecision(9);
+  for (const MetricsRow& r : rows) {
+    for (std::size_t i = 0; i < columns.size(); ++i) {
+      if (i) out << ',';
+      if (std::holds_alternative<std::uint64_t MetricsRow::*>(columns[i]->member))
+        out << r.*std::get<std::uint64_t MetricsRow::*>(columns[i]->member);
+      else
+        out << numeric_value(r, *columns[i]);
+    }
+    out << '\n';
+  }
+  return out.str();
+}
+
+std::vector<MetricsRow> read_metrics_csv(const std::filesystem::path& file) {
+  using F = Field<MetricsRow>;
+  std::ifstream in(file);
+  require(in.good(), file.string() + ": cannot read the metrics; pass a run folder written by 'lsc train'.");
+  std::string line;
+  std::getline(in, line);
+  std::vector<const F*> columns;
+  std::string expected;
+  for (const F& f : metrics_fields())
+    if (!f.has(optional_column)) expected += (expected.empty() ? "" : ",") + f.name;
+  const std::string bad = file.string() + ": not a metrics.csv written by lsc (expected the columns " + expected +
+                          ", then optional ones); re-create it with 'lsc train'.";
+  {
+    std::istringstream header(line);
+    std::string name;
+    while (std::getline(header, name, ',')) {
+      if (!name.empty() && name.back() == '\r') name.pop_back();
+      const F* f = find_field(metrics_fields(), name);
+      require(f != nullptr, bad);
+      columns.push_back(f);
+    }
+  }
+  for (const F& f : metrics_fields())
+    require(f.has(optional_column) ||
+                std::find(columns.begin(), columns.end(), &f) != columns.end(),
+            bad);
+  std::vector<MetricsRow> rows;
+  while (std::getline(in, line)) {
+    if (line.empty() || line == "\r") continue;
+    std::istringstream cells(line);
+    std::string cell;
+    MetricsRow r;
+    std::size_t i = 0;
+    for (; std::getline(cells, cell, ',') && i < columns.size(); ++i) {
+      try {
+        std::size_t used = 0;
+        if (std::holds_alternative<std::uint64_t MetricsRow::*>(columns[i]->member))
+          r.*std::get<std::uint64_t MetricsRow::*>(columns[i]->member) = std::stoull(cell, &used);
+        else
+          set_numeric(r, *columns[i], std::stod(cell, &used));
+      } catch (const std::exception&) {
+        throw Error(file.string() + ": '" + cell + "' in column " + columns[i]->name +
+                    " is not a number; re-create it with 'lsc train'.");
+      }
+    }
+    require(i == columns.size(), file.string() + ": a row has " + std::to_string(i) + " values for " +
+                                     std::to_string(columns.size()) + " columns; re-create it with 'lsc train'.");
+    rows.push_back(r);
+  }
+  return rows;
+}
+
+}  // namespace lsc::run
