@@ -36,7 +36,7 @@ EvalCommand::EvalCommand(CLI::App& app) {
   data->excludes(simulate);
   l->add_option("--latents", latents_, "exact coefficients (N, K) the data were simulated from: adds the reverse (BDMC) run")
       ->needs(data);
-  l->add_option("--patches", patches_, "patches cut from images:PATH")->capture_default_str();
+  l->add_option("--patches", patches_, "patches cut from images:PATH (0: " + std::to_string(run::kDefaultPatches) + ")")->capture_default_str();
   add_fields(l, options_, run::loglik_config_fields());
   l->add_option("--out", out_, "per-point log-likelihoods: FILE.json (with the summary) or FILE.csv");
   l->add_flag("--quiet", quiet_, "no progress bar");

@@ -31,7 +31,7 @@ class EvalCommand {
 
   run::LoglikConfig options_;
   std::string model_dir_, data_, latents_, out_;
-  Index patches_ = 10000, simulate_ = 0;
+  Index patches_ = 0, simulate_ = 0;  // patches 0: run::kDefaultPatches
   bool quiet_ = false;
 };
 

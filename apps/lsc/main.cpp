@@ -224,9 +224,12 @@ int run_train(TrainArgs& a) {
 // ---- lsc infer ---------------------------------------------------------------------------
 struct InferArgs {
   run::InferConfig config;
-  std::string model_dir, dictionary, prior = "l0", data, out_mean, out_active, out_samples;
-  Index patches = 10000;
-  Real pi = 0.3, lambda = 1.0, sigma = 0.5;
+  // With --dictionary, the model's prior and parameters default to lsc train's initial ones.
+  run::TrainConfig model_defaults = run::resolve_defaults(run::TrainConfig{}, 1);
+  std::string model_dir, dictionary, prior = Prior{*model_defaults.prior}.name(), data, out_mean, out_active,
+                                     out_samples;
+  Index patches = 0;
+  Real pi = model_defaults.pi, lambda = model_defaults.lambda, sigma = model_defaults.sigma;
   bool quiet = false;
 };
 
@@ -242,7 +245,8 @@ void add_infer(CLI::App& app, InferArgs& a) {
   t->add_option("--sigma", a.sigma, "sigma with --dictionary")->capture_default_str();
   t->add_option("--data", a.data, "data .npy of shape (N, D), or images:PATH to cut patches with the model's own preprocessing")
       ->required();
-  t->add_option("--patches", a.patches, "patches cut from images:PATH")->capture_default_str();
+  t->add_option("--patches", a.patches, "patches cut from images:PATH (0: " + std::to_string(run::kDefaultPatches) + ")")
+      ->capture_default_str();
   // keep_samples follows from --out-samples.
   cli::add_fields(t, a.config, run::infer_config_fields(), {"keep_samples"});
   t->add_option("--out-mean", a.out_mean, "posterior mean of s, shape (N, K)");

@@ -165,8 +165,8 @@ def _posterior(model, X, config, progress):
 
 def _rows_of(X, model, recipe, patches, seed):
     """X as rows: an array as given, or a path / "images:PATH" read by the core as `lsc infer
-    --data` reads it (images cut with the model's own preprocessing; patches None: the recipe's
-    count)."""
+    --data` reads it (images cut with the model's own preprocessing; patches None: the core's
+    default, 10 000)."""
     images = _is_path(X) and os.fspath(X).startswith("images:")
     if patches is not None and not images:
         raise _lsc.LscError("patches applies to X='images:PATH' only.")

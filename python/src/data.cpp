@@ -152,7 +152,7 @@ void bind_data(py::module_& m) {
       },
       "spec"_a, "recipe"_a, "D"_a, "patches"_a = 0, "seed"_a = 0,
       "The rows (N, D) of an .npy file, or patches cut from 'images:PATH' with a model's recipe (patches 0: the "
-      "recipe's count), as `lsc infer --data` reads them.");
+      "core's default, 10000), as `lsc infer --data` reads them.");
   m.def(
       "open_training_data",
       [](const std::string& spec, const BarsOptions& bars, const PatchDataOptions& images, std::uint64_t seed) {

@@ -88,7 +88,7 @@ Fig8Run fig8_run(const Options& o, const std::string& name, const run::TrainConf
   trace.csv.save(o.out / (stem + "_norms.csv"));
   run::save_mosaic(o.out / (stem + "_mosaic.png"), A, true);
   const fs::path dir = o.out / ("run_" + name);
-  run::save_run(dir, r.result, {"fig8 patches", recipe});
+  run::save_run(dir, r.result, {"fig8 patches", recipe, std::nullopt});
   io::write_file_atomic(dir / "dictionary_quality.json", run::dictionary_quality_json(r.quality).dump(2) + "\n");
   io::write_file_atomic(dir / "gabor_fits.csv", run::gabor_fits_csv(r.quality));
   const run::TrainConfig& rc = r.result.config;

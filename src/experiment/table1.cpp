@@ -63,7 +63,7 @@ json table1_row(const Options& o, const Row& r, Real sigma, const ArraySource& d
   run::TrainCallbacks cb;
   cb.on_metrics = progress_of(o);
   const run::TrainResult result = run::train(c, data, cb);
-  run::save_run(o.out / ("run_" + r.method + "_" + r.prior), result, {"table1 patches", preprocessing});
+  run::save_run(o.out / ("run_" + r.method + "_" + r.prior), result, {"table1 patches", preprocessing, std::nullopt});
   say(o, "table1: AIS on " + std::to_string(X_test.cols()) + " test patches");
   const AisResult a = ais_log_likelihood(result.model, X_test, ais);
   json row = {{"method", r.method},

@@ -14,7 +14,7 @@ Matrix open_model_data(const std::string& spec, const nlohmann::json& recipe, In
   PatchDataOptions o = patch_options_from_json(recipe);
   o.path = spec.substr(7);
   o.subset = "all";
-  if (patches > 0) o.count = patches;
+  o.count = patches > 0 ? patches : kDefaultPatches;
   o.patches.seed = seed;
   return load_patches(o).X;
 }

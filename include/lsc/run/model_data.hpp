@@ -12,7 +12,10 @@
 namespace lsc::run {
 
 // D×N. recipe: the model's preprocessing (null when it has none: then images are refused with
-// one sentence); patches: how many to cut from images (0: the recipe's own count); seed: which.
+// one sentence); patches: how many to cut from images (0: kDefaultPatches); seed: which.
+// Patches cut from images:PATH unless asked otherwise: the CLI's and Python's one default.
+inline constexpr Index kDefaultPatches = 10000;
+
 Matrix open_model_data(const std::string& spec, const nlohmann::json& recipe, Index D, Index patches,
                        std::uint64_t seed);
 

@@ -1,7 +1,8 @@
 // The fused CPU step (step_kernel.hpp; the design is in lsc/backend/step_engine.hpp).
 //
 // The batch is cut into chunks of kCpuChunk columns, a fixed width whatever the thread count.
-// Each chunk's products go to single-threaded BLAS calls inside one OpenMP loop, and the chunk's
+// Each chunk's products go to single-threaded BLAS calls (or, for small shapes, libxsmm's JIT
+// kernels: small_gemm.hpp) inside one OpenMP loop, and the chunk's
 // elementwise work (dead-zone jumps, statistics, noise, eq. 3.9, MALA's accept/reject, s(u))
 // runs right after them while G and R are still in cache; for Euler G never exists for the whole
 // batch. The dictionary product R Sᵀ is then split by fixed groups of dictionary columns. Every
@@ -18,6 +19,7 @@
 
 #include "lsc/backend/langevin_update.hpp"
 #include "lsc/core/rng.hpp"
+#include "small_gemm.hpp"
 
 #if defined(EIGEN_WORLD_VERSION)
 #error "step_kernel.cpp is compiled with -march=native and must not include Eigen (see the header)"
@@ -28,6 +30,7 @@ namespace {
 
 using Index = std::ptrdiff_t;
 constexpr Index kDictChunk = 32;  // dictionary columns per call of the dictionary phase
+constexpr Index kMinWorkPerThread = 1'500'000;  // multiply-adds of the products, see step_impl
 
 void gemm(bool ta, bool tb, Index m, Index n, Index k, float alpha, const float* a, Index lda,
           const float* b, Index ldb, float beta, float* c, Index ldc) {
@@ -42,9 +45,20 @@ void gemm(bool ta, bool tb, Index m, Index n, Index k, double alpha, const doubl
 void axpy(Index n, float a, const float* x, float* y) { cblas_saxpy(int(n), a, x, 1, y, 1); }
 void axpy(Index n, double a, const double* x, double* y) { cblas_daxpy(int(n), a, x, 1, y, 1); }
 
-// R = A S − X and G = Aᵀ R for n columns.
+// R = A S − X and G = Aᵀ R for n columns: libxsmm's kernels when the step holds Aᵀ and the shape
+// has them (small_gemm.hpp), else OpenBLAS.
 template <class T>
 void residual_and_gradient(const CpuStep<T>& s, Index n, const T* S, const T* X, T* R, T* G) {
+  if (s.At) {
+    const SmallKernel<T> AS = small_kernel<T>(s.D, n, s.K, s.D, s.K, s.D, true);
+    const SmallKernel<T> AtR = small_kernel<T>(s.K, n, s.D, s.K, s.D, s.K, false);
+    if (AS && AtR) {
+      for (Index i = 0; i < n * s.D; ++i) R[i] = -X[i];
+      AS(s.A, S, R);
+      AtR(s.At, R, G);
+      return;
+    }
+  }
   std::copy_n(X, n * s.D, R);
   gemm(false, false, s.D, n, s.K, T(1), s.A, s.D, S, s.K, T(-1), R, s.D);
   gemm(true, false, s.K, n, s.D, T(1), s.A, s.D, R, s.D, T(0), G, s.K);
@@ -286,13 +300,40 @@ std::uint64_t mala_chunk(const CpuStep<T>& s, const Ops& ops, Index j0, Index n,
   return accepted;
 }
 
+// −rate · Sᵀ for the dictionary columns [k0, k0 + m): the right operand of A += R (−rate Sᵀ) in
+// libxsmm's form (no transposes, α = 1).
+template <class T>
+const T* scaled_transpose(const CpuStep<T>& s, Index k0, Index m) {
+  thread_local std::vector<T> St;
+  St.resize(static_cast<std::size_t>(s.N * m));
+  for (Index j = 0; j < s.N; ++j)
+    for (Index k = 0; k < m; ++k) St[k * s.N + j] = -s.rate * s.S[j * s.K + k0 + k];
+  return St.data();
+}
+
 template <class T, bool kFused>
-void step_impl(const CpuStep<T>& s) {
+void step_impl(const CpuStep<T>& given) {
+  // The small products need Aᵀ (small_gemm.hpp): D·K copies per step, where they pay.
+  thread_local std::vector<T> At;
+  CpuStep<T> s = given;
+  if (small_kernel<T>(s.D, std::min(kCpuChunk, s.N), s.K, s.D, s.K, s.D, true)) {
+    At.resize(static_cast<std::size_t>(s.D * s.K));
+    for (Index d = 0; d < s.D; ++d)
+      for (Index k = 0; k < s.K; ++k) At[d * s.K + k] = s.A[k * s.D + d];
+    s.At = At.data();
+  }
   const Index chunks = cpu_chunks(s.N), dict_chunks = (s.K + kDictChunk - 1) / kDictChunk;
-  const int nt = static_cast<int>(std::min<Index>(s.threads, std::max(chunks, dict_chunks)));
+  // A thread only where it has enough work: forking and joining a team costs several µs on a VM,
+  // which made 2 threads slower than 1 on the bars (D 64, K 16, N 200: 33 900 against 44 300
+  // steps/s); from about 1.5 million multiply-adds per thread the second one pays (D 64, K 64,
+  // N 256: 1.24×). The chunks are fixed, so the result is the same for any team.
+  const Index work = 3 * s.D * s.K * s.N;
+  const Index useful = std::max<Index>(1, work / kMinWorkPerThread);
+  const int nt = static_cast<int>(std::min<Index>({Index(s.threads), std::max(chunks, dict_chunks), useful}));
   visit_ops<T>(s.prior, s.lambda, s.u0, [&](const auto& ops) {
-#pragma omp parallel num_threads(nt) if (nt > 1)
-    {
+    // The work of one thread; its `omp for` loops share the chunks among the team, or run them
+    // all when called outside a parallel region.
+    const auto body = [&] {
       thread_local ChunkBuffers<T> b;
 #pragma omp for schedule(static)
       for (Index c = 0; c < chunks; ++c) {
@@ -344,9 +385,21 @@ void step_impl(const CpuStep<T>& s) {
 #pragma omp for schedule(static)
         for (Index q = 0; q < dict_chunks; ++q) {
           const Index k0 = q * kDictChunk, m = std::min(kDictChunk, s.K - k0);
-          gemm(false, true, s.D, m, s.N, -s.rate, s.R, s.D, s.S + k0, s.K, T(1), s.A + k0 * s.D, s.D);
+          const SmallKernel<T> RSt = s.At ? small_kernel<T>(s.D, m, s.N, s.D, s.N, s.D, true) : SmallKernel<T>{};
+          if (RSt)
+            RSt(s.R, scaled_transpose(s, k0, m), s.A + k0 * s.D);
+          else
+            gemm(false, true, s.D, m, s.N, -s.rate, s.R, s.D, s.S + k0, s.K, T(1), s.A + k0 * s.D, s.D);
         }
       }
+    };
+    // One thread: no parallel region at all (GOMP_parallel and its barriers were 10 % of a
+    // bars-size step even with a team of one).
+    if (nt > 1) {
+#pragma omp parallel num_threads(nt)
+      body();
+    } else {
+      body();
     }
   });
 }

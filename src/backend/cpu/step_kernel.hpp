@@ -34,6 +34,7 @@ struct CpuStep {
   // accepted proposals' R' and G' are written back for the next step (`keep_cache`).
   bool cached = false, keep_cache = false;
   const T* gram = nullptr;  // K×K AᵀA, for the dead-zone jumps
+  const T* At = nullptr;    // K×D Aᵀ, set by the step itself when it takes the small products
   const std::uint64_t* chain = nullptr;  // N chain ids, keying the noise
   std::uint64_t step = 0;
   noise::Key key{};
