@@ -60,12 +60,7 @@ void add_generate(CLI::App& app, GenerateArgs& a) {
   gen->require_subcommand(1);
   CLI::App* bars = gen->add_subcommand("bars", "Bars data (Fig. 3): 8x8 images, 16 bars, L0 prior, Gaussian noise; writes (N, 64).");
   bars->add_option("--n", a.n, "number of data points")->capture_default_str()->check(CLI::PositiveNumber);
-  bars->add_option("--pi", a.bars.pi, "activation probability pi of each bar")->capture_default_str();
-  bars->add_option("--lambda", a.bars.lambda, "rate lambda of the active coefficients")->capture_default_str();
-  bars->add_option("--sigma", a.bars.sigma, "noise standard deviation sigma")->capture_default_str();
-  bars->add_option("--seed", a.bars.seed, "random seed")->capture_default_str();
-  bars->add_option("--pixel", a.bars.pixel, "value of a lit pixel (default 1/sqrt(8): unit-norm bars)");
-  bars->add_option("--size", a.bars.size, "image side (D = size^2, K = 2 size)")->capture_default_str();
+  cli::add_fields(bars, a.bars, run::bars_option_fields());
   bars->add_option("--out", a.out, "output .npy of shape (N, D)")->required();
   bars->add_option("--coefficients", a.coefficients, "also write the true coefficients, shape (N, K)");
   bars->add_option("--dictionary", a.dictionary, "also write the true dictionary, shape (K, D)");
@@ -86,24 +81,10 @@ int run_generate(const GenerateArgs& a) {
 }
 
 // ---- lsc patches -------------------------------------------------------------------------
-// Options of natural-image patch data, shared by `patches` and `train --data images:PATH`.
+// Options of natural-image patch data, shared by `patches` and `train --data images:PATH`; each
+// command names the path, the count and the seed itself.
 void add_patch_options(CLI::App* cmd, PatchDataOptions& p) {
-  cmd->add_option("--patch", p.patches.size, "patch side p (D = p^2)")->capture_default_str();
-  cmd->add_option("--whiten", p.whiten, "olshausen (frequency domain, per image), pca or zca (fit on the patches), or none")
-      ->capture_default_str()->check(CLI::IsMember({"olshausen", "pca", "zca", "none"}));
-  cmd->add_option("--cutoff", p.cutoff, "Olshausen-Field roll-off frequency f0 in cycles/pixel")->capture_default_str();
-  cmd->add_option("--image-variance", p.image_variance, "olshausen: variance of each whitened image (sparsenet's IMAGES.mat uses 0.1)")
-      ->capture_default_str();
-  cmd->add_option("--keep", p.keep, "pca/zca: fraction of the p^2 components kept (SVAE: 0.785 = pi/4 with --keep-by-frequency)")
-      ->capture_default_str();
-  cmd->add_flag("--keep-by-frequency", p.keep_by_frequency, "pca/zca: keep the lowest-spatial-frequency components rather than the largest-variance ones");
-  cmd->add_option("--variable", p.variable, "variable of a .mat file (default: the first numeric one)");
-  cmd->add_option("--subset", p.subset, "images to use: all, or the train / test part of a split by image")
-      ->capture_default_str()->check(CLI::IsMember({"all", "train", "test"}));
-  cmd->add_option("--test-fraction", p.test_fraction, "fraction of images held out for --subset test")->capture_default_str();
-  cmd->add_option("--border", p.patches.border, "pixels skipped at image edges")->capture_default_str();
-  cmd->add_flag("--remove-mean", p.remove_mean, "subtract each patch's mean");
-  cmd->add_flag("--normalize-variance", p.normalize_variance, "scale each patch to unit variance");
+  cli::add_fields(cmd, p, run::patch_data_fields(), {"path", "count", "seed"});
 }
 
 struct PatchesArgs {
@@ -143,11 +124,8 @@ void add_train(CLI::App& app, TrainArgs& a) {
   t->add_option("--data", a.data, "'bars' (generated afresh), an .npy file of shape (N, D), or images:PATH (folder, .mat, .npy stack)")
       ->capture_default_str();
   cli::add_fields(t, a.config, run::train_config_fields());
-  BarsOptions& bars = a.data_options.bars;
-  t->add_option("--bars-pi", bars.pi, "pi of the generated bars data")->capture_default_str();
-  t->add_option("--bars-lambda", bars.lambda, "lambda of the generated bars data")->capture_default_str();
-  t->add_option("--bars-sigma", bars.sigma, "sigma of the generated bars data")->capture_default_str();
-  t->add_option("--bars-pixel", bars.pixel, "lit pixel value of the bars (default unit-norm bars)");
+  // The generated bars' own parameters (their seed is the run's).
+  cli::add_fields(t, a.data_options.bars, run::bars_option_fields(), {"size", "seed"}, "bars-");
   t->add_option("--patches", a.data_options.images.count, "patches sampled from images:PATH")->capture_default_str();
   add_patch_options(t, a.data_options.images);
   t->add_flag("--resume", a.resume, "continue bit-exactly from RUN_DIR/checkpoint.bin (same options; --steps may grow)");

@@ -12,18 +12,20 @@
 
 namespace lsc::cli {
 
-inline std::string option_name(const std::string& field) {
-  std::string out = "--" + field;
+inline std::string option_name(const std::string& field, const std::string& prefix = "") {
+  std::string out = "--" + prefix + field;
   std::replace(out.begin(), out.end(), '_', '-');
   return out;
 }
 
-// Registers every field of `fields` on cmd, bound to `record`, except those named in `skip`.
+// Registers every field of `fields` on cmd, bound to `record`, except those named in `skip`;
+// prefix goes before each name (--bars-pi for the bars' pi).
 template <class T>
-void add_fields(CLI::App* cmd, T& record, const Fields<T>& fields, const std::vector<std::string>& skip = {}) {
+void add_fields(CLI::App* cmd, T& record, const Fields<T>& fields, const std::vector<std::string>& skip = {},
+                const std::string& prefix = "") {
   for (const Field<T>& f : fields) {
     if (std::find(skip.begin(), skip.end(), f.name) != skip.end()) continue;
-    const std::string name = option_name(f.name);
+    const std::string name = option_name(f.name, prefix);
     std::visit(
         [&](const auto& m) {
           using M = std::decay_t<decltype(m)>;
@@ -32,11 +34,11 @@ void add_fields(CLI::App* cmd, T& record, const Fields<T>& fields, const std::ve
                 name, [&record, set = m.set](const std::string& v) { set(record, v); }, f.help);
             if (!f.choices.empty()) o->check(CLI::IsMember(f.choices));
           } else {
-            using V = std::decay_t<decltype(record.*m)>;
+            using V = std::decay_t<decltype(field_ref(record, m))>;
             if constexpr (std::is_same_v<V, bool>) {
-              cmd->add_flag(name, record.*m, f.help);
+              cmd->add_flag(name, field_ref(record, m), f.help);
             } else if constexpr (std::is_same_v<V, std::optional<bool>>) {
-              V* target = &(record.*m);
+              V* target = &field_ref(record, m);
               CLI::Option* on = cmd->add_flag_callback(name, [target] { *target = true; }, f.help);
               CLI::Option* off = cmd->add_flag_callback("--no-" + name.substr(2), [target] { *target = false; },
                                                         "the opposite of " + name);
@@ -44,7 +46,7 @@ void add_fields(CLI::App* cmd, T& record, const Fields<T>& fields, const std::ve
             } else if constexpr (std::is_same_v<V, std::vector<Real>> || std::is_same_v<V, nlohmann::json>) {
               // results, not options
             } else {
-              CLI::Option* o = cmd->add_option(name, record.*m, f.help);
+              CLI::Option* o = cmd->add_option(name, field_ref(record, m), f.help);
               if constexpr (!fields_detail::is_optional<V>::value) o->capture_default_str();
               if (!f.choices.empty()) o->check(CLI::IsMember(f.choices));
             }

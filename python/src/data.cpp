@@ -13,6 +13,7 @@
 #include "lsc/data/patch_dataset.hpp"
 #include "lsc/io/npy.hpp"
 #include "lsc/run/model_data.hpp"
+#include "lsc/run/records.hpp"
 #include "lsc/run/training_data.hpp"
 
 namespace lsc::python {
@@ -42,14 +43,7 @@ void bind_data(py::module_& m) {
                                        "The bars data (Fig. 3): size×size images of 2·size one-pixel bars, "
                                        "coefficients from the L0 prior (λ, π), Gaussian noise σ.");
   FieldTable<BarsOptions>(bars_options)
-      .add("size", &BarsOptions::size, "image side: D = size², K = 2·size")
-      .add("pixel", &BarsOptions::pixel, "value of a lit pixel; 0: 1/√size (unit-norm bars)")
-      .add(
-          "lam", [](const BarsOptions& o) { return py::cast(o.lambda); },
-          [](BarsOptions& o, py::handle v) { o.lambda = from_py<double>(v, "lam"); }, "slab rate λ")
-      .add("pi", &BarsOptions::pi, "activation probability π")
-      .add("sigma", &BarsOptions::sigma, "noise σ")
-      .add("seed", &BarsOptions::seed, "random seed")
+      .add_fields(run::bars_option_fields())
       .finish("BarsOptions");
 
   py::class_<BatchSource>(m, "BatchSource", "Where a training run's batches come from (a pure function of the batch index).")
@@ -99,30 +93,7 @@ void bind_data(py::module_& m) {
                                              "Natural-image patches (lsc patches / train --data images:PATH): images, "
                                              "whitening, held-out split, random patches, per-patch normalization.");
   FieldTable<PatchDataOptions>(patch_options)
-      .add("path", &PatchDataOptions::path, "folder, .mat, .npy stack or image file")
-      .add("variable", &PatchDataOptions::variable, "variable of a .mat file (empty: the first numeric one)")
-      .add("whiten", &PatchDataOptions::whiten, "olshausen, pca, zca or none")
-      .add("cutoff", &PatchDataOptions::cutoff, "Olshausen-Field roll-off f0, cycles/pixel")
-      .add("image_variance", &PatchDataOptions::image_variance, "olshausen: variance of each whitened image")
-      .add("keep", &PatchDataOptions::keep, "pca/zca: kept fraction of the p² components")
-      .add("keep_by_frequency", &PatchDataOptions::keep_by_frequency,
-           "pca/zca: keep the lowest-spatial-frequency components rather than the largest-variance ones")
-      .add(
-          "patch", [](const PatchDataOptions& o) { return py::cast(o.patches.size); },
-          [](PatchDataOptions& o, py::handle v) { o.patches.size = from_py<int>(v, "patch"); }, "patch side p (D = p²)")
-      .add(
-          "border", [](const PatchDataOptions& o) { return py::cast(o.patches.border); },
-          [](PatchDataOptions& o, py::handle v) { o.patches.border = from_py<int>(v, "border"); },
-          "pixels skipped at image edges")
-      .add(
-          "seed", [](const PatchDataOptions& o) { return py::cast(o.patches.seed); },
-          [](PatchDataOptions& o, py::handle v) { o.patches.seed = from_py<std::uint64_t>(v, "seed"); },
-          "random seed (positions and split)")
-      .add("count", &PatchDataOptions::count, "number of patches")
-      .add("test_fraction", &PatchDataOptions::test_fraction, "fraction of images held out for subset 'test'")
-      .add("subset", &PatchDataOptions::subset, "all, train or test")
-      .add("remove_mean", &PatchDataOptions::remove_mean, "subtract each patch's mean")
-      .add("normalize_variance", &PatchDataOptions::normalize_variance, "scale each patch to unit variance")
+      .add_fields(run::patch_data_fields())
       .finish("PatchDataOptions");
 
   m.def(

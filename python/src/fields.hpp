@@ -58,17 +58,17 @@ class FieldTable {
                     m.set(t, text);
                   },
                   f.help);
-            } else if constexpr (std::is_same_v<std::decay_t<decltype(std::declval<T&>().*m)>, std::vector<Real>> ||
-                                 std::is_same_v<std::decay_t<decltype(std::declval<T&>().*m)>, nlohmann::json>) {
+            } else if constexpr (std::is_same_v<std::decay_t<decltype(field_ref(std::declval<T&>(), m))>, std::vector<Real>> ||
+                                 std::is_same_v<std::decay_t<decltype(field_ref(std::declval<T&>(), m))>, nlohmann::json>) {
               // results (summary.json), which Python reads as a dict, not options
             } else {
-              using V = std::decay_t<decltype(std::declval<T&>().*m)>;
+              using V = std::decay_t<decltype(field_ref(std::declval<T&>(), m))>;
               add_owned(
-                  n, [m](const T& t) { return to_py(t.*m); },
+                  n, [m](const T& t) { return to_py(field_ref(t, m)); },
                   [m, f, n](T& t, py::handle v) {
                     V value = OptionalFromPy<V>::get(v, n);
                     if constexpr (std::is_same_v<V, std::string>) check_choice(f, value);
-                    t.*m = std::move(value);
+                    field_ref(t, m) = std::move(value);
                   },
                   f.help);
             }

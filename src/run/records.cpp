@@ -167,6 +167,47 @@ const Fields<RunSummary>& run_summary_fields() {
   return fields;
 }
 
+const Fields<BarsOptions>& bars_option_fields() {
+  using B = BarsOptions;
+  static const Fields<BarsOptions> fields = {
+      {"size", &B::size, "image side: D = size², K = 2·size"},
+      {"pixel", &B::pixel, "value of a lit pixel (0: 1/√size, unit-norm bars)"},
+      {"lambda", &B::lambda, "rate λ of the active coefficients"},
+      {"pi", &B::pi, "activation probability π of each bar"},
+      {"sigma", &B::sigma, "noise σ"},
+      {"seed", &B::seed, "random seed"},
+  };
+  return fields;
+}
+
+const Fields<PatchDataOptions>& patch_data_fields() {
+  using P = PatchDataOptions;
+  static const Fields<PatchDataOptions> fields = {
+      {"path", &P::path, "folder, .mat, .npy stack or image file"},
+      {"variable", &P::variable, "variable of a .mat file (default: the first numeric one)"},
+      {"whiten", &P::whiten,
+       "olshausen (frequency domain, per image), pca or zca (fit on the patches), or none",
+       {"olshausen", "pca", "zca", "none"}},
+      {"cutoff", &P::cutoff, "Olshausen-Field roll-off frequency f0 in cycles/pixel"},
+      {"image_variance", &P::image_variance,
+       "olshausen: variance of each whitened image (sparsenet's IMAGES.mat uses 0.1)"},
+      {"keep", &P::keep, "pca/zca: fraction of the p² components kept (SVAE: 0.785 = π/4 with keep_by_frequency)"},
+      {"keep_by_frequency", &P::keep_by_frequency,
+       "pca/zca: keep the lowest-spatial-frequency components rather than the largest-variance ones"},
+      {"patch", NestedField<P, int>{[](P& o) -> int& { return o.patches.size; }}, "patch side p (D = p²)"},
+      {"border", NestedField<P, int>{[](P& o) -> int& { return o.patches.border; }}, "pixels skipped at image edges"},
+      {"seed", NestedField<P, std::uint64_t>{[](P& o) -> std::uint64_t& { return o.patches.seed; }},
+       "random seed (positions and split)"},
+      {"count", &P::count, "number of patches"},
+      {"test_fraction", &P::test_fraction, "fraction of images held out for subset test"},
+      {"subset", &P::subset, "images to use: all, or the train / test part of a split by image",
+       {"all", "train", "test"}},
+      {"remove_mean", &P::remove_mean, "subtract each patch's mean"},
+      {"normalize_variance", &P::normalize_variance, "scale each patch to unit variance"},
+  };
+  return fields;
+}
+
 nlohmann::json config_json(const TrainConfig& config) { return to_json(config, train_config_fields(), false); }
 
 TrainConfig config_from_json(const nlohmann::json& j, const std::string& what) {

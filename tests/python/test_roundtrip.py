@@ -182,10 +182,13 @@ def test_a_broken_run_folder_is_named_in_the_error(tmp_path, cli_bars_run):
 def test_every_option_is_declared_once_and_reaches_every_front_end(cli):
     """The core's field tables (src/run/records.cpp) drive the CLI's options, the Config classes,
     lsc.train's keywords and docstring, and model.json: one name everywhere."""
-    help_text = {c: cli(*c.split(), "--help").stdout for c in ("train", "infer", "eval loglik")}
+    help_text = {c: cli(*c.split(), "--help").stdout
+                 for c in ("train", "infer", "eval loglik", "generate bars", "patches")}
     for config, command, python_only in ((lsc.TrainConfig, "train", {"initial_dictionary"}),
                                          (lsc.InferConfig, "infer", {"keep_samples"}),
-                                         (lsc.LoglikConfig, "eval loglik", set())):
+                                         (lsc.LoglikConfig, "eval loglik", set()),
+                                         (lsc.BarsOptions, "generate bars", set()),
+                                         (lsc.PatchDataOptions, "patches", {"path", "count"})):
         for name in config.fields:
             if name in python_only:
                 continue
@@ -194,6 +197,10 @@ def test_every_option_is_declared_once_and_reaches_every_front_end(cli):
             assert getattr(config, name).__doc__, f"{name} has no help"
     for name in lsc.TrainConfig.fields:
         assert f"    {name}: " in lsc.train.__doc__
+    # A field inside a member (the patch side, PatchDataOptions::patches.size) reads and writes.
+    assert lsc.PatchDataOptions(patch=12, border=2).patch == 12
+    with pytest.raises(lsc.LscError, match="unknown whiten 'pcb'; choose olshausen, pca, zca or none."):
+        lsc.PatchDataOptions(whiten="pcb")
     # A choice outside the table's values is one sentence, from Python as from the CLI.
     with pytest.raises(lsc.LscError, match="unknown dtype 'float16'; choose float32 or float64."):
         lsc.TrainConfig(dtype="float16")

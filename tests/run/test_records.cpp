@@ -32,12 +32,13 @@ TrainConfig unusual_config() {
         [&](const auto& m) {
           using M = std::decay_t<decltype(m)>;
           if constexpr (!std::is_same_v<M, TextField<TrainConfig>>) {
-            using V = std::decay_t<decltype(c.*m)>;
-            if constexpr (std::is_same_v<V, bool>) c.*m = true;
-            else if constexpr (std::is_same_v<V, std::optional<bool>>) c.*m = true;
+            auto& field = field_ref(c, m);
+            using V = std::decay_t<decltype(field)>;
+            if constexpr (std::is_same_v<V, bool>) field = true;
+            else if constexpr (std::is_same_v<V, std::optional<bool>>) field = true;
             else if constexpr (std::is_same_v<V, std::optional<Real>> || std::is_same_v<V, std::optional<std::uint64_t>>)
-              c.*m = static_cast<typename V::value_type>(v);
-            else if constexpr (std::is_arithmetic_v<V>) c.*m = static_cast<V>(v);
+              field = static_cast<typename V::value_type>(v);
+            else if constexpr (std::is_arithmetic_v<V>) field = static_cast<V>(v);
           }
         },
         f.member);

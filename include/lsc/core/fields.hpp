@@ -31,11 +31,42 @@ struct TextField {
   std::function<void(T&, const std::string&)> set;
 };
 
+// A field inside a member (PatchDataOptions::patches.size): ref gives the value's place.
+template <class T, class V>
+struct NestedField {
+  V& (*ref)(T&);
+};
+
 template <class T>
 using FieldMember =
     std::variant<Real T::*, Index T::*, std::uint64_t T::*, int T::*, bool T::*, std::string T::*,
                  std::optional<Real> T::*, std::optional<std::uint64_t> T::*, std::optional<Index> T::*,
-                 std::optional<bool> T::*, std::vector<Real> T::*, nlohmann::json T::*, TextField<T>>;
+                 std::optional<bool> T::*, std::vector<Real> T::*, nlohmann::json T::*, TextField<T>,
+                 NestedField<T, int>, NestedField<T, std::uint64_t>>;
+
+namespace fields_detail {
+template <class M>
+struct is_nested : std::false_type {};
+template <class T, class V>
+struct is_nested<NestedField<T, V>> : std::true_type {};
+}  // namespace fields_detail
+
+// The value a (non-text) field names in a record.
+template <class T, class M>
+decltype(auto) field_ref(T& record, const M& m) {
+  if constexpr (fields_detail::is_nested<M>::value)
+    return m.ref(record);
+  else
+    return (record.*m);
+}
+template <class T, class M>
+decltype(auto) field_ref(const T& record, const M& m) {
+  if constexpr (fields_detail::is_nested<M>::value)
+    return static_cast<const std::remove_reference_t<decltype(m.ref(const_cast<T&>(record)))>&>(
+        m.ref(const_cast<T&>(record)));  // ref only locates; nothing is written
+  else
+    return (record.*m);
+}
 
 // What a field's flags say.
 enum FieldFlag : unsigned {
@@ -105,7 +136,7 @@ nlohmann::json to_json(const T& record, const Fields<T>& fields, bool with_execu
             const std::string v = m.get(record);
             if (!v.empty()) out[f.name] = v;
           } else {
-            const auto& v = record.*m;
+            const auto& v = field_ref(record, m);
             using V = std::decay_t<decltype(v)>;
             if constexpr (fields_detail::is_optional<V>::value) {
               if (v) out[f.name] = *v;
@@ -141,7 +172,7 @@ void from_json(T& record, const nlohmann::json& j, const Fields<T>& fields, cons
               check_choice(f, v);
               m.set(record, v);
             } else {
-              auto& v = record.*m;
+              auto& v = field_ref(record, m);
               using V = std::decay_t<decltype(v)>;
               if constexpr (fields_detail::is_optional<V>::value) {
                 if (it->is_null())
@@ -176,8 +207,8 @@ double numeric_value(const T& record, const Field<T>& f) {
         if constexpr (std::is_same_v<M, TextField<T>>) {
           return std::numeric_limits<double>::quiet_NaN();
         } else {
-          using V = std::decay_t<decltype(record.*m)>;
-          if constexpr (std::is_arithmetic_v<V>) return static_cast<double>(record.*m);
+          using V = std::decay_t<decltype(field_ref(record, m))>;
+          if constexpr (std::is_arithmetic_v<V>) return static_cast<double>(field_ref(record, m));
           else return std::numeric_limits<double>::quiet_NaN();
         }
       },
@@ -191,8 +222,8 @@ void set_numeric(T& record, const Field<T>& f, double value) {
       [&](const auto& m) {
         using M = std::decay_t<decltype(m)>;
         if constexpr (!std::is_same_v<M, TextField<T>>) {
-          using V = std::decay_t<decltype(record.*m)>;
-          if constexpr (std::is_arithmetic_v<V>) record.*m = static_cast<V>(value);
+          using V = std::decay_t<decltype(field_ref(record, m))>;
+          if constexpr (std::is_arithmetic_v<V>) field_ref(record, m) = static_cast<V>(value);
         }
       },
       f.member);

@@ -1,6 +1,6 @@
 #pragma once
 // The schemas of the records lsc reads and writes, each declared once (core/fields.hpp): the
-// options of `lsc train` and `lsc infer` and `lsc eval loglik` (CLI and Python), the rows of
+// options of `lsc train`, `lsc infer`, `lsc eval loglik` and of the data (CLI and Python), the rows of
 // metrics.csv (and of checkpoints), summary.json. model.json's "config" is the TrainConfig's JSON.
 #include <filesystem>
 #include <string>
@@ -9,6 +9,8 @@
 #include <nlohmann/json.hpp>
 
 #include "lsc/core/fields.hpp"
+#include "lsc/data/bars.hpp"
+#include "lsc/data/patch_dataset.hpp"
 #include "lsc/run/evaluate_loglik.hpp"
 #include "lsc/run/infer.hpp"
 #include "lsc/run/run_summary.hpp"
@@ -21,6 +23,10 @@ const Fields<MetricsRow>& metrics_fields();
 const Fields<InferConfig>& infer_config_fields();
 const Fields<LoglikConfig>& loglik_config_fields();
 const Fields<RunSummary>& run_summary_fields();
+// The data options: `lsc generate bars` and train's --bars-*, `lsc patches` and train's
+// images:PATH options (path, count and seed are named by each command).
+const Fields<BarsOptions>& bars_option_fields();
+const Fields<PatchDataOptions>& patch_data_fields();
 
 // model.json's "config": every field but the execution ones (threads, reporting), so that two
 // runs that compute the same thing record the same configuration.
