@@ -44,6 +44,7 @@ class CpuStepEngine final : public StepEngine {
     if (options_.sampler == SamplerKind::mala) G_.assign(U_.size(), T(0));
     chunk_stats_.assign(static_cast<std::size_t>(cpu_chunks(N_)), {});
     recompute_s();
+    s_stale_ = false;
     X_.clear();
     cached_ = gram_valid_ = false;
     stats_ = {};
@@ -63,7 +64,9 @@ class CpuStepEngine final : public StepEngine {
     require(prior.kind == model_.prior.kind, "the engine's prior cannot change its kind; load a new model.");
     model_.sigma = sigma;
     model_.prior = prior;
-    recompute_s();  // u0 moves with π
+    // u0 moves with π, so s(U) changes: the next step recomputes it in its chunk pass, where U is
+    // read anyway (a separate pass over the batch was 5 % of a bars training step with π learned).
+    s_stale_ = true;
     cached_ = false;
   }
 
@@ -96,6 +99,7 @@ class CpuStepEngine final : public StepEngine {
         s.sum_active = sum_active_.data();
       }
       cpu_fused_step(s);
+      s_stale_ = false;
       std::swap(S_, S_next_);
       ++step_;
       cached_ = s.keep_cache;
@@ -115,6 +119,7 @@ class CpuStepEngine final : public StepEngine {
   void run_products_only(std::uint64_t steps) override {
     require(!X_.empty(), "the engine has no batch; call set_batch before run.");
     for (std::uint64_t i = 0; i < steps; ++i) cpu_products_only(args());
+    s_stale_ = false;
   }
 
   void read(Model& model, ChainState& chains) const override {
@@ -136,6 +141,7 @@ class CpuStepEngine final : public StepEngine {
 
   void read_coefficients(Matrix& S) const override {
     S.resize(K_, N_);
+    if (s_stale_) recompute_s();
     std::copy(S_.begin(), S_.end(), S.data());
   }
 
@@ -168,7 +174,7 @@ class CpuStepEngine final : public StepEngine {
     std::copy(from.data(), from.data() + from.size(), to.begin());
   }
 
-  void recompute_s() {
+  void recompute_s() const {
     visit_prior<T>(model_.prior, [&](const auto& ops) {
       for (std::size_t i = 0; i < U_.size(); ++i) S_[i] = ops.s(U_[i]);
     });
@@ -184,6 +190,7 @@ class CpuStepEngine final : public StepEngine {
     s.X = X_.data();
     s.U = U_.data();
     s.S = S_.data();
+    s.recompute_s = s_stale_;
     s.S_next = S_next_.data();
     s.R = R_.data();
     s.G = G_.empty() ? nullptr : G_.data();
@@ -252,7 +259,11 @@ class CpuStepEngine final : public StepEngine {
   int threads_;
   Model model_;
   Index D_ = 0, K_ = 0, N_ = 0;
-  std::vector<T> A_, X_, U_, S_, S_next_, R_, G_, gram_;
+  // S_ is s(U) at the start of the next step; mutable for read_coefficients, which brings it up
+  // to date when set_parameters left it stale.
+  std::vector<T> A_, X_, U_, S_next_, R_, G_, gram_;
+  mutable std::vector<T> S_;
+  mutable bool s_stale_ = false;
   std::vector<double> sum_s_, sum_active_;
   std::uint64_t sum_count_ = 0;
   std::vector<ChunkStats> chunk_stats_;

@@ -347,6 +347,10 @@ void step_impl(const CpuStep<T>& given) {
           b.G.resize(static_cast<std::size_t>(s.K * kCpuChunk));
           G = b.G.data();
         }
+        if (s.recompute_s) {
+          const T* U = s.U + j0 * s.K;
+          for (Index i = 0; i < n * s.K; ++i) S[i] = ops.s(U[i]);
+        }
         if (!kFused || !s.cached) residual_and_gradient(s, n, S, s.X + j0 * s.D, R, G);
         if constexpr (kFused) {
           if (s.jumps) jump_chunk(s, j0, n, R, G);

@@ -27,6 +27,7 @@ struct CpuStep {
   const T* X = nullptr;    // D×N
   T* U = nullptr;          // K×N, updated
   T* S = nullptr;          // K×N, s(U) at the start of the step (the dead-zone sweep updates it)
+  bool recompute_s = false;  // S is stale (u0 changed): each chunk first sets S = s(U)
   T* S_next = nullptr;     // K×N, s(U) after it
   T* R = nullptr;          // D×N: A S − X of the start (with `cached`, already so on entry)
   T* G = nullptr;          // K×N (MALA): Aᵀ R of the start, kept between steps with `cached`
