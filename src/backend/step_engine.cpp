@@ -1,8 +1,8 @@
 #include "lsc/backend/step_engine.hpp"
-#include "lsc/sampler/samplers.hpp"
 
 #include "cpu/step_engine.hpp"
 #include "lsc/core/error.hpp"
+#include "lsc/sampler/samplers.hpp"
 #if defined(LSC_HAVE_CUDA)
 #include "cuda/step_engine.hpp"
 #endif

@@ -61,11 +61,12 @@ decltype(auto) field_ref(T& record, const M& m) {
 }
 template <class T, class M>
 decltype(auto) field_ref(const T& record, const M& m) {
-  if constexpr (fields_detail::is_nested<M>::value)
-    return static_cast<const std::remove_reference_t<decltype(m.ref(const_cast<T&>(record)))>&>(
-        m.ref(const_cast<T&>(record)));  // ref only locates; nothing is written
-  else
+  if constexpr (fields_detail::is_nested<M>::value) {
+    const auto& value = m.ref(const_cast<T&>(record));  // ref only locates the value; nothing is written
+    return value;
+  } else {
     return (record.*m);
+  }
 }
 
 // What a field's flags say.
