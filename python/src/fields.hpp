@@ -28,13 +28,12 @@ class FieldTable {
  public:
   explicit FieldTable(py::class_<T>& cls) : cls_(cls), names_(std::make_shared<std::vector<std::string>>()) {}
 
-  // A plain member (numbers, strings, bools and their std::optional).
-  template <class V>
-  FieldTable& add(const char* name, V T::*member, const char* doc) {
-    const std::string n = name;
-    return add(
-        name, [member](const T& t) { return to_py(t.*member); },
-        [member, n](T& t, py::handle v) { t.*member = OptionalFromPy<V>::get(v, n); }, doc);
+  // A field with its own conversion (a matrix, say).
+  FieldTable& add(const std::string& name, std::function<py::object(const T&)> get,
+                  std::function<void(T&, py::handle)> set, const std::string& doc) {
+    names_->push_back(name);
+    cls_.def_property(name.c_str(), std::move(get), std::move(set), doc.c_str());  // pybind11 copies both
+    return *this;
   }
 
   // Every field of a record's table (those named in skip left out): text fields read and written
@@ -47,7 +46,7 @@ class FieldTable {
           [&](const auto& m) {
             using M = std::decay_t<decltype(m)>;
             if constexpr (std::is_same_v<M, TextField<T>>) {
-              add_owned(
+              add(
                   n, [m](const T& t) -> py::object {
                     const std::string v = m.get(t);
                     return v.empty() ? py::none() : py::cast(v);
@@ -63,7 +62,7 @@ class FieldTable {
               // results (summary.json), which Python reads as a dict, not options
             } else {
               using V = std::decay_t<decltype(field_ref(std::declval<T&>(), m))>;
-              add_owned(
+              add(
                   n, [m](const T& t) { return to_py(field_ref(t, m)); },
                   [m, f, n](T& t, py::handle v) {
                     V value = OptionalFromPy<V>::get(v, n);
@@ -76,12 +75,6 @@ class FieldTable {
           f.member);
     }
     return *this;
-  }
-
-  // A field with its own conversion.
-  FieldTable& add(const char* name, std::function<py::object(const T&)> get,
-                  std::function<void(T&, py::handle)> set, const char* doc) {
-    return add_owned(name, std::move(get), std::move(set), doc);
   }
 
   // __init__(**options), to_dict(), __repr__, pickling, and the list of field names.
@@ -131,13 +124,6 @@ class FieldTable {
   }
 
  private:
-  FieldTable& add_owned(const std::string& name, std::function<py::object(const T&)> get,
-                        std::function<void(T&, py::handle)> set, const std::string& doc) {
-    names_->push_back(name);
-    cls_.def_property(name.c_str(), std::move(get), std::move(set), doc.c_str());  // pybind11 copies both
-    return *this;
-  }
-
   py::class_<T>& cls_;
   std::shared_ptr<std::vector<std::string>> names_;
 };

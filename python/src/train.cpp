@@ -34,9 +34,9 @@ py::dict metrics_columns(const std::vector<MetricsRow>& rows) {
   const auto n = static_cast<py::ssize_t>(rows.size());
   py::dict d;
   for (const Field<MetricsRow>& f : run::metrics_fields()) {
-    if (std::holds_alternative<std::uint64_t MetricsRow::*>(f.member)) {
+    if (const auto* count = std::get_if<std::uint64_t MetricsRow::*>(&f.member)) {
       py::array_t<std::uint64_t> col(n);
-      for (py::ssize_t i = 0; i < n; ++i) col.mutable_at(i) = rows[std::size_t(i)].*std::get<std::uint64_t MetricsRow::*>(f.member);
+      for (py::ssize_t i = 0; i < n; ++i) col.mutable_at(i) = rows[std::size_t(i)].**count;
       d[f.name.c_str()] = col;
       continue;
     }
@@ -52,8 +52,7 @@ py::dict metrics_columns(const std::vector<MetricsRow>& rows) {
 }
 
 py::object metric_value(const MetricsRow& r, const Field<MetricsRow>& f) {
-  if (std::holds_alternative<std::uint64_t MetricsRow::*>(f.member))
-    return py::cast(r.*std::get<std::uint64_t MetricsRow::*>(f.member));
+  if (const auto* count = std::get_if<std::uint64_t MetricsRow::*>(&f.member)) return py::cast(r.**count);
   return py::cast(numeric_value(r, f));
 }
 

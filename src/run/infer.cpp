@@ -147,12 +147,7 @@ InferResult infer(const Model& model, const Eigen::Ref<const Matrix>& X, const I
                   const InferCallbacks& cb) {
   const auto methods = infer_methods();
   require(std::find(methods.begin(), methods.end(), c.method) != methods.end(),
-          "unknown inference method '" + c.method + "'; choose one of map, lca, " +
-              [] {
-                std::string names;
-                for (const std::string& m : sampling_infer_methods()) names += (names.empty() ? "" : ", ") + m;
-                return names;
-              }() + ".");
+          "unknown inference method '" + c.method + "'; choose one of " + either_of(methods) + ".");
   model.validate();
   require(X.rows() == model.D(), "the data have " + std::to_string(X.rows()) +
                                      " features per point but the dictionary has D = " +

@@ -14,21 +14,10 @@
 
 namespace lsc::run {
 
-namespace {
-
-std::string listed(const std::vector<std::string>& names) {
-  std::string out;
-  for (std::size_t i = 0; i < names.size(); ++i)
-    out += (i == 0 ? "" : i + 1 == names.size() ? " or " : ", ") + names[i];
-  return out;
-}
-
-}  // namespace
-
 const Fields<TrainConfig>& train_config_fields() {
   using C = TrainConfig;
   static const Fields<TrainConfig> fields = {
-      {"method", &C::method, "learning method: " + listed(train_methods()), train_methods()},
+      {"method", &C::method, "learning method: " + either_of(train_methods()), train_methods()},
       {"prior",
        TextField<C>{[](const C& c) { return c.prior ? Prior{*c.prior}.name() : std::string(); },
                     [](C& c, const std::string& v) {
@@ -37,7 +26,7 @@ const Fields<TrainConfig>& train_config_fields() {
                       else
                         c.prior = Prior::kind_from_name(v);
                     }},
-       "prior: " + listed(Prior::names()) + " (default l0 for lsc, cauchy for svae, l1 otherwise)", Prior::names()},
+       "prior: " + either_of(Prior::names()) + " (default l0 for lsc, cauchy for svae, l1 otherwise)", Prior::names()},
       {"K", &C::K, "number of dictionary elements"},
       {"pi", &C::pi, "(initial) activation probability π"},
       {"lambda", &C::lambda, "(initial) prior rate λ"},
@@ -57,7 +46,7 @@ const Fields<TrainConfig>& train_config_fields() {
       {"tau_sigma", &C::tau_sigma, "time constant of σ learning (0: default)"},
       {"tau_lambda", &C::tau_lambda, "time constant of λ learning (0: default)"},
       {"inner_steps", &C::inner_steps, "MAP iterations per batch (dsc, lca; 0: per method)"},
-      {"sampler", &C::sampler, "lsc coefficient steps: " + listed(sampler_names()) + " (default euler)"},
+      {"sampler", &C::sampler, "lsc coefficient steps: " + either_of(sampler_names()) + " (default euler)"},
       {"dtype", &C::dtype, "the engine's precision for lsc and ssc: float32 (default) or float64", {"float32", "float64"}},
       {"backend", &C::backend,
        "the engine's device for lsc and ssc: cpu (default) or cuda (a build with CUDA and a GPU; "
@@ -106,7 +95,7 @@ const Fields<InferConfig>& infer_config_fields() {
   using C = InferConfig;
   static const Fields<InferConfig> fields = {
       {"method", &C::method,
-       "map, lca, or a sampler: " + listed(sampling_infer_methods()) + " (with l0, langevin is L0-LSC, eq. 3.9)",
+       "map, lca, or a sampler: " + either_of(sampling_infer_methods()) + " (with l0, langevin is L0-LSC, eq. 3.9)",
        infer_methods()},
       {"chains", &C::chains, "chains per data point"},
       {"samples", &C::samples, "recorded steps per chain"},
@@ -139,7 +128,7 @@ const Fields<LoglikConfig>& loglik_config_fields() {
       {"steps", &C::steps, "intermediate distributions (annealing steps)"},
       {"leapfrog", &C::leapfrog, "leapfrog steps per HMC trajectory"},
       {"target_accept", &C::target_accept, "HMC acceptance rate the step size is adapted toward"},
-      {"schedule", &C::schedule, "annealing schedule: " + listed(ais_schedule_names()), ais_schedule_names()},
+      {"schedule", &C::schedule, "annealing schedule: " + either_of(ais_schedule_names()), ais_schedule_names()},
       {"tune_chains", &C::tune_chains, "extra chains per data point that adapt the step size (weights discarded)"},
       {"seed", &C::seed, "random seed"},
       {"threads", &C::threads, "threads (0: all cores)", {}, execution_field},
@@ -236,8 +225,9 @@ std::string metrics_csv(const std::vector<MetricsRow>& rows) {
   for (const MetricsRow& r : rows) {
     for (std::size_t i = 0; i < columns.size(); ++i) {
       if (i) out << ',';
-      if (std::holds_alternative<std::uint64_t MetricsRow::*>(columns[i]->member))
-        out << r.*std::get<std::uint64_t MetricsRow::*>(columns[i]->member);
+      // Counts as integers: a double would print 2e+09 at nine digits.
+      if (const auto* count = std::get_if<std::uint64_t MetricsRow::*>(&columns[i]->member))
+        out << r.**count;
       else
         out << numeric_value(r, *columns[i]);
     }
@@ -282,8 +272,8 @@ std::vector<MetricsRow> read_metrics_csv(const std::filesystem::path& file) {
     for (; std::getline(cells, cell, ',') && i < columns.size(); ++i) {
       try {
         std::size_t used = 0;
-        if (std::holds_alternative<std::uint64_t MetricsRow::*>(columns[i]->member))
-          r.*std::get<std::uint64_t MetricsRow::*>(columns[i]->member) = std::stoull(cell, &used);
+        if (const auto* count = std::get_if<std::uint64_t MetricsRow::*>(&columns[i]->member))
+          r.**count = std::stoull(cell, &used);
         else
           set_numeric(r, *columns[i], std::stod(cell, &used));
       } catch (const std::exception&) {

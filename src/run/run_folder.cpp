@@ -155,9 +155,10 @@ nlohmann::json read_model_json(const fs::path& dir) {
 
 nlohmann::json load_preprocessing(const fs::path& dir) { return read_model_json(dir).value("preprocessing", json()); }
 
-Model load_model(const fs::path& dir) {
+namespace {
+// The model of a run folder whose model.json is j (read once by the callers).
+Model model_of(const fs::path& dir, const json& j) {
   const fs::path file = dir / "model.json";
-  const json j = read_model_json(dir);
   Model m;
   try {
     const json& p = j.at("prior");
@@ -176,13 +177,21 @@ Model load_model(const fs::path& dir) {
   m.validate();
   return m;
 }
+}  // namespace
+
+Model load_model(const fs::path& dir) { return model_of(dir, read_model_json(dir)); }
 
 SavedRun load_run(const fs::path& dir) {
   const json j = read_model_json(dir);
   const std::string what = (dir / "model.json").string();
   SavedRun run;
   TrainResult& r = run.result;
-  r.model = load_model(dir);
+  if (j.contains("encoder")) {
+    r.svae = std::make_shared<const Svae>(load_svae(dir));
+    r.model = r.svae->model();
+  } else {
+    r.model = model_of(dir, j);
+  }
   r.config = config_from_json(j.value("config", json::object()), what);
   // model.json keeps the method, prior and K beside the config too (older files only there).
   r.config.method = j.value("method", r.config.method);
@@ -190,7 +199,6 @@ SavedRun load_run(const fs::path& dir) {
   r.config.K = r.model.K();
   r.elapsed_s = j.value("elapsed_s", 0.0);
   if (fs::exists(dir / "metrics.csv")) r.metrics = read_metrics_csv(dir / "metrics.csv");
-  if (j.contains("encoder")) r.svae = std::make_shared<const Svae>(load_svae(dir));
   run.info.data = j.value("data", std::string());
   run.info.preprocessing = j.value("preprocessing", json());
   const fs::path summary_file = dir / "summary.json";

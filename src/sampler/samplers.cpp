@@ -19,9 +19,7 @@ const std::vector<SamplerInfo>& sampler_table() {
 const SamplerInfo& sampler_info(const std::string& name, bool internal) {
   for (const SamplerInfo& s : sampler_table())
     if (s.name == name && (s.user_facing || internal)) return s;
-  std::string names;
-  for (const std::string& n : sampler_names()) names += (names.empty() ? "" : " or ") + n;
-  throw Error("unknown sampler '" + name + "'; choose " + names + ".");
+  throw Error("unknown sampler '" + name + "'; choose " + either_of(sampler_names()) + ".");
 }
 
 const SamplerInfo* sampler_for_infer_method(const std::string& method) {

@@ -105,13 +105,6 @@ struct is_optional : std::false_type {};
 template <class V>
 struct is_optional<std::optional<V>> : std::true_type {};
 
-inline std::string choices_text(const std::vector<std::string>& choices) {
-  std::string out;
-  for (std::size_t i = 0; i < choices.size(); ++i)
-    out += (i == 0 ? "" : i + 1 == choices.size() ? " or " : ", ") + choices[i];
-  return out;
-}
-
 }  // namespace fields_detail
 
 // Throws Error unless a text value is one of the field's choices (or "", the default).
@@ -120,7 +113,7 @@ void check_choice(const Field<T>& f, const std::string& value) {
   if (f.choices.empty() || value.empty()) return;
   for (const std::string& c : f.choices)
     if (c == value) return;
-  throw Error("unknown " + f.name + " '" + value + "'; choose " + fields_detail::choices_text(f.choices) + ".");
+  throw Error("unknown " + f.name + " '" + value + "'; choose " + either_of(f.choices) + ".");
 }
 
 // The record as a JSON object keyed by field name; unset optionals, empty vectors and null JSON
