@@ -1,8 +1,11 @@
 // The lsc command: parses options into the services' Configs and calls them. No math here.
 #include <CLI/CLI.hpp>
 
+#include <chrono>
 #include <csignal>
 #include <cstdio>
+#include <cstdlib>
+#include <thread>
 #include <filesystem>
 #include <fstream>
 #include <iostream>
@@ -14,8 +17,10 @@
 
 #include "lsc/backend/step_benchmark.hpp"
 #include "lsc/core/error.hpp"
+#include "lsc/core/parallel.hpp"
 #include "lsc/data/bars.hpp"
 #include "lsc/data/patch_dataset.hpp"
+#include "lsc/dist/mpi_session.hpp"
 #include "lsc/eval/recovery.hpp"
 #include "lsc/experiment/experiment.hpp"
 #include "lsc/io/atomic_file.hpp"
@@ -134,8 +139,17 @@ void add_train(CLI::App& app, TrainArgs& a) {
   t->add_option("--out", a.out, "run folder to write")->required();
 }
 
-int run_train(TrainArgs& a) {
+// Under mpirun each rank runs this; the ranks share every batch (run::train), and rank 0 alone
+// prints and writes the run folder and the checkpoints.
+int run_train(TrainArgs& a, const std::shared_ptr<dist::Communicator>& ranks) {
   run::TrainConfig& c = a.config;
+  const bool root = ranks->rank() == 0;
+  if (!root) a.quiet = true;
+  if (ranks->size() > 1 && c.threads == 0) {
+    // The machine's cores shared among the ranks on it (Open MPI says how many).
+    const char* local = std::getenv("OMPI_COMM_WORLD_LOCAL_SIZE");
+    c.threads = std::max(1, lsc::threads() / std::max(1, local ? std::atoi(local) : 1));
+  }
   a.data_options.seed = c.seed;
   run::TrainingData data = run::open_training_data(a.data, a.data_options);
   if (!a.init_dictionary.empty()) c.initial_dictionary = io::read_npy_rows(a.init_dictionary);
@@ -149,9 +163,15 @@ int run_train(TrainArgs& a) {
   cli::ProgressBar bar("train " + c.method);
   run::TrainCallbacks cb;
   std::signal(SIGINT, on_sigint);
-  cb.should_stop = [] { return g_interrupted != 0; };
-  if (c.checkpoint_every > 0)
+  // Every rank stops at the same row: a Ctrl-C seen by any of them counts.
+  cb.should_stop = [&] {
+    double stop = g_interrupted != 0;
+    ranks->allreduce_sum(&stop, 1);
+    return stop > 0;
+  };
+  if (c.checkpoint_every > 0)  // on every rank: the checkpoint gathers the chains of all
     cb.on_checkpoint = [&](const run::TrainCheckpoint& ck) {
+      if (!root) return;
       fs::create_directories(a.out);
       run::save_checkpoint(checkpoint_file, ck, c);
     };
@@ -165,17 +185,19 @@ int run_train(TrainArgs& a) {
                       r.active_fraction, r.pi, r.mean_norm);
       bar.update(r.step, total, detail);
     };
-  const run::TrainResult result = run::train(c, *data.source, cb, resume ? &*resume : nullptr);
+  const run::TrainResult result = run::train(c, *data.source, cb, resume ? &*resume : nullptr, ranks);
   if (!a.quiet) bar.finish();
+  if (!root) return result.stopped_early ? 130 : 0;
   const run::RunInfo info{a.data, data.preprocessing, data.truth};
   const run::RunSummary summary = run::run_summary(result, data.truth ? &*data.truth : nullptr, data.preprocessing);
   run::save_run(a.out, result, info, &summary);
 
   const Model& m = result.model;
   const run::MetricsRow last = result.metrics.empty() ? run::MetricsRow{} : result.metrics.back();
-  std::printf("method %s, prior %s, K %lld, D %lld: %llu steps in %.1f s\n", c.method.c_str(), m.prior.name().c_str(),
-              static_cast<long long>(m.K()), static_cast<long long>(m.D()), static_cast<unsigned long long>(last.step),
-              result.elapsed_s);
+  std::printf("method %s, prior %s, K %lld, D %lld: %llu steps in %.1f s%s\n", c.method.c_str(),
+              m.prior.name().c_str(), static_cast<long long>(m.K()), static_cast<long long>(m.D()),
+              static_cast<unsigned long long>(last.step), result.elapsed_s,
+              ranks->size() > 1 ? (" on " + std::to_string(ranks->size()) + " ranks").c_str() : "");
   std::printf("final: pi %.4f, lambda %.4f, sigma %.4f, mean |A_k| %.4f, reconstruction error %.4f, active %.4f\n",
               m.prior.pi, m.prior.lambda, m.sigma, last.mean_norm, last.reconstruction_error, last.active_fraction);
   if (summary.elbo) std::printf("ELBO (mean over the last metrics window, nats per data point) %.4f\n", *summary.elbo);
@@ -323,7 +345,7 @@ int run_experiment(const ExperimentArgs& a) {
 // ---- lsc bench ---------------------------------------------------------------------------
 struct BenchArgs {
   StepBenchmarkOptions options;
-  std::string dtype = "float32", backend = "cpu";
+  std::string dtype = "float32", backend = "cpu", reduction = "ordered";
 };
 
 void add_bench(CLI::App& app, BenchArgs& a) {
@@ -339,26 +361,57 @@ void add_bench(CLI::App& app, BenchArgs& a) {
   s->add_option("--seconds", a.options.seconds, "seconds per measurement")->capture_default_str();
   s->add_option("--threads", a.options.threads, "threads (0: all cores)")->capture_default_str();
   s->add_flag("--tf32", a.options.tf32, "cuda float32: TF32 tensor-core products");
+  s->add_option("--reduction", a.reduction, "under mpirun: ordered or allreduce (docs/mpi.md)")
+      ->capture_default_str()->check(CLI::IsMember({"ordered", "allreduce"}));
 }
 
-int run_bench(BenchArgs& a) {
+// Under mpirun every rank steps its share of the N chains; rank 0 prints.
+int run_bench(BenchArgs& a, const std::shared_ptr<dist::Communicator>& ranks) {
   a.options.dtype = dtype_from_name(a.dtype);
   a.options.backend = backend_from_name(a.backend);
+  a.options.ranks = ranks;
+  a.options.ordered_reduction = a.reduction == "ordered";
   const StepBenchmarkResult r = benchmark_step(a.options);
+  if (ranks->rank() != 0) return 0;
   const nlohmann::json j = {{"steps_per_s", r.steps_per_s},
                             {"products_steps_per_s", r.products_steps_per_s},
                             {"ratio", r.steps_per_s / r.products_steps_per_s},
                             {"gflops", r.steps_per_s * r.flops_per_step * 1e-9},
                             {"products_gflops", r.products_steps_per_s * r.flops_per_step * 1e-9},
                             {"D", a.options.D}, {"K", a.options.K}, {"N", a.options.N},
-                            {"dtype", a.dtype}, {"backend", a.backend}, {"engine", r.engine}};
+                            {"dtype", a.dtype}, {"backend", a.backend}, {"engine", r.engine},
+                            {"ranks", ranks->size()}, {"reduction", ranks->size() > 1 ? a.reduction : "none"},
+                            {"communication_ms_per_step", 1e3 * r.communication_s_per_step}};
   std::printf("%s\n", j.dump().c_str());
   return 0;
+}
+
+// One sentence on stderr. Under mpirun every rank that fails reports; a rank other than 0 waits a
+// moment first, since an error common to all ranks (a bad option) is then reported by rank 0
+// alone, whose end ends the job. Then the whole job ends, not only this rank.
+int fail(const dist::MpiSession* mpi, const char* kind, const char* what, int code) {
+  const std::shared_ptr<dist::Communicator> ranks = mpi ? mpi->world() : nullptr;
+  if (!ranks || ranks->size() == 1) {
+    std::fprintf(stderr, "lsc: %s: %s\n", kind, what);
+    return code;
+  }
+  if (ranks->rank() != 0) std::this_thread::sleep_for(std::chrono::seconds(2));
+  std::fprintf(stderr, "lsc: %s on rank %d of %d: %s\n", kind, ranks->rank(), ranks->size(), what);
+  std::fflush(stderr);
+  mpi->abort(code);
 }
 
 }  // namespace
 
 int main(int argc, char** argv) {
+  // Under mpirun this process is one rank of the job; otherwise it runs alone.
+  std::optional<dist::MpiSession> mpi;
+  try {
+    mpi.emplace(argc, argv);
+  } catch (const Error& e) {
+    return fail(nullptr, "error", e.what(), 2);
+  }
+  const std::shared_ptr<dist::Communicator> ranks = mpi->world();
   CLI::App app{"lsc: Langevin sparse coding — sample the posterior of sparse codes and learn the dictionary and prior."};
   app.require_subcommand(1);
   app.set_version_flag("--version", std::string("lsc ") + LSC_VERSION);
@@ -378,22 +431,23 @@ int main(int argc, char** argv) {
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
-    return app.exit(e);
+    return ranks->rank() == 0 ? app.exit(e) : (e.get_exit_code() ? 2 : 0);
   }
   try {
+    if (ranks->size() > 1)
+      require(app.got_subcommand("train") || app.got_subcommand("bench"),
+              "under mpirun lsc runs 'train' and 'bench step' across the ranks; run the other commands as one process.");
     if (app.got_subcommand("generate")) return run_generate(gen);
-    if (app.got_subcommand("train")) return run_train(train);
+    if (app.got_subcommand("train")) return run_train(train, ranks);
     if (app.got_subcommand("infer")) return run_infer(infer);
     if (app.got_subcommand("patches")) return run_patches(patches);
     if (app.got_subcommand("experiment")) return run_experiment(experiment_args);
     if (app.got_subcommand("eval")) return eval_command.run();
-    if (app.got_subcommand("bench")) return run_bench(bench);
+    if (app.got_subcommand("bench")) return run_bench(bench, ranks);
   } catch (const Error& e) {
-    std::fprintf(stderr, "lsc: error: %s\n", e.what());
-    return 2;
+    return fail(&*mpi, "error", e.what(), 2);
   } catch (const std::exception& e) {
-    std::fprintf(stderr, "lsc: internal error: %s\n", e.what());
-    return 3;
+    return fail(&*mpi, "internal error", e.what(), 3);
   }
   return 1;
 }

@@ -6,21 +6,28 @@
 #include "lsc/core/error.hpp"
 #include "lsc/core/parallel.hpp"
 #include "lsc/core/rng.hpp"
+#include "lsc/dist/batch_shard.hpp"
 
 namespace lsc {
 
 namespace {
 
 // Runs f(n) for growing n until one call takes a tenth of the budget, then for the whole budget;
-// returns repetitions per second of the budget-long measurement.
+// returns repetitions per second of the budget-long measurement. With several ranks every rank
+// takes rank 0's times, so that all run the same (collective) steps.
 template <class F>
-double rate_of(F&& f, double seconds) {
+double rate_of(F&& f, double seconds, dist::Communicator* ranks) {
   using clock = std::chrono::steady_clock;
-  std::uint64_t n = 1;
-  for (;;) {
+  const auto time = [&](std::uint64_t n) {
     const auto t0 = clock::now();
     f(n);
-    const double dt = std::chrono::duration<double>(clock::now() - t0).count();
+    double dt = std::chrono::duration<double>(clock::now() - t0).count();
+    if (ranks) ranks->broadcast(&dt, sizeof dt, 0);
+    return dt;
+  };
+  std::uint64_t n = 1;
+  for (;;) {
+    const double dt = time(n);
     if (dt >= 0.1 * seconds) break;
     n = dt > 0 ? std::max<std::uint64_t>(2 * n, static_cast<std::uint64_t>(n * 0.11 * seconds / dt)) : 2 * n;
   }
@@ -28,9 +35,7 @@ double rate_of(F&& f, double seconds) {
   std::uint64_t done = 0;
   const std::uint64_t chunk = n;
   while (total < seconds) {
-    const auto t0 = clock::now();
-    f(chunk);
-    total += std::chrono::duration<double>(clock::now() - t0).count();
+    total += time(chunk);
     done += chunk;
   }
   return static_cast<double>(done) / total;
@@ -60,8 +65,18 @@ StepBenchmarkResult benchmark_step(const StepBenchmarkOptions& o) {
   const Model model{0.3 * normal_matrix(o.D, o.K, 1), 0.5, Prior::make(PriorKind::l0, lambda, std::exp(-lambda * u0))};
   ChainState chains = ChainState::zeros(o.K, o.N);
   chains.U = uniform_matrix(o.K, o.N, 2);
-  const Matrix X = normal_matrix(o.D, o.N, 3);
+  Matrix X = normal_matrix(o.D, o.N, 3);
   EngineOptions e;
+  dist::Communicator* ranks = nullptr;
+  if (o.ranks && o.ranks->size() > 1) {
+    // This rank's chains and columns of the same global batch.
+    const auto shard = std::make_shared<const dist::BatchShard>(o.ranks, o.N);
+    chains = shard->slice(chains);
+    X = X.middleCols(shard->first(), shard->count()).eval();
+    e.shard = shard;
+    e.ordered_reduction = o.ordered_reduction;
+    ranks = o.ranks.get();
+  }
   e.backend = o.backend;
   e.dtype = o.dtype;
   e.eps = 0.01;
@@ -73,8 +88,12 @@ StepBenchmarkResult benchmark_step(const StepBenchmarkOptions& o) {
   engine->set_batch(X);
   engine->run(5);  // warm-up: buffers, caches, the GPU's graph
   StepBenchmarkResult r;
-  r.steps_per_s = rate_of([&](std::uint64_t n) { engine->run(n); }, o.seconds);
-  r.products_steps_per_s = rate_of([&](std::uint64_t n) { engine->run_products_only(n); }, o.seconds);
+  const double communication_before = engine->communication_seconds();
+  std::uint64_t steps = 0;
+  r.steps_per_s = rate_of([&](std::uint64_t n) { engine->run(n); steps += n; }, o.seconds, ranks);
+  r.communication_s_per_step = (engine->communication_seconds() - communication_before) / double(steps);
+  // The products alone, of this rank's share (no communication).
+  r.products_steps_per_s = rate_of([&](std::uint64_t n) { engine->run_products_only(n); }, o.seconds, ranks);
   r.flops_per_step = 6.0 * double(o.D) * double(o.K) * double(o.N);
   r.engine = engine->name();
   return r;

@@ -2,6 +2,7 @@
 
 #include "cpu/step_engine.hpp"
 #include "lsc/core/error.hpp"
+#include "lsc/dist/batch_shard.hpp"
 #include "lsc/sampler/samplers.hpp"
 #if defined(LSC_HAVE_CUDA)
 #include "cuda/step_engine.hpp"
@@ -53,6 +54,8 @@ std::unique_ptr<StepEngine> make_step_engine(const EngineOptions& options) {
   require(!options.adaptation || options.adaptation->eps_max > 0,
           "the step-size adaptation needs its ceiling 1/tau_u; pass a positive --tau-u.");
   require(options.tau_A >= 0, "tau_A must be positive (or 0 to keep the dictionary fixed); pass e.g. --tau-A 1000.");
+  require(options.backend == Backend::cpu || !options.shard || options.shard->size() == 1,
+          "data-parallel learning over several ranks runs on --backend cpu so far; drop --backend cuda or start one rank.");
   std::string why;
   require(backend_available(options.backend, &why), why);
   if (options.backend == Backend::cpu) return detail::make_cpu_step_engine(options);

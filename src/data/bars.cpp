@@ -33,6 +33,11 @@ void BarsSource::batch(std::uint64_t index, Index n, Matrix& X) const {
   generate(index * static_cast<std::uint64_t>(n), n, X);
 }
 
+void BarsSource::batch_columns(std::uint64_t index, Index total, Index first, Index n, Matrix& X) const {
+  require(first >= 0 && n >= 0 && first + n <= total, "the columns asked for lie outside the batch.");
+  generate(index * static_cast<std::uint64_t>(total) + static_cast<std::uint64_t>(first), n, X);
+}
+
 void BarsSource::generate(std::uint64_t first, Index n, Matrix& X, Matrix* S) const {
   const Philox rng(options_.seed);
   const Index K = A_.cols(), D = A_.rows();

@@ -3,6 +3,7 @@
 #include <cmath>
 
 #include "lsc/core/error.hpp"
+#include "lsc/dist/batch_shard.hpp"
 #include "lsc/model/divergence.hpp"
 
 namespace lsc {
@@ -90,18 +91,26 @@ void NestedLearner::step() {
 }
 
 SimultaneousLearner::SimultaneousLearner(Model model, const BatchSource& source, LearnerOptions options,
-                                         EngineOptions engine, std::uint64_t first_chain)
-    : Learner(std::move(model), source, options) {
+                                         EngineOptions engine)
+    : Learner(std::move(model), source, options), shard_(options_.shard.get()) {
   require(!options_.variance_normalization,
           "variance normalization (--var-goal) is Olshausen & Field's rule for the MAP learners; use --method dsc or lca.");
   engine.tau_A = options_.tau_A;
+  engine.shard = options_.shard;
+  require(!shard_ || shard_->total() == options_.batch,
+          "the batch shard covers " + std::to_string(shard_ ? shard_->total() : 0) + " chains, not the batch of " +
+              std::to_string(options_.batch) + "; split the batch the learner runs.");
   engine_ = make_step_engine(engine);
-  engine_->load(model_, ChainState::zeros(model_.K(), options_.batch, first_chain));
+  const Index first = shard_ ? shard_->first() : 0, count = shard_ ? shard_->count() : options_.batch;
+  engine_->load(model_, ChainState::zeros(model_.K(), count, static_cast<std::uint64_t>(first)));
 }
 
 void SimultaneousLearner::step() {
   if (step_ % options_.tau_x == 0 || !has_batch_) {
-    source_.batch(step_ / options_.tau_x, options_.batch, X_);
+    if (shard_)
+      source_.batch_columns(step_ / options_.tau_x, options_.batch, shard_->first(), shard_->count(), X_);
+    else
+      source_.batch(step_ / options_.tau_x, options_.batch, X_);
     engine_->set_batch(X_);
     has_batch_ = true;
   }
@@ -148,6 +157,7 @@ LearnerState SimultaneousLearner::state() const {
   LearnerState s{step_, model_, {}, {}};
   Model m;
   engine_->read(m, s.chains);
+  if (shard_) s.chains = shard_->gather(s.chains);
   return s;
 }
 
@@ -155,7 +165,7 @@ void SimultaneousLearner::restore(const LearnerState& state) {
   require(state.chains.U.rows() == model_.K() && state.chains.U.cols() == options_.batch,
           "the checkpoint's chains do not match K and the batch size of this run; resume with the settings it was written with.");
   Learner::restore(state);
-  engine_->load(model_, state.chains);
+  engine_->load(model_, shard_ ? shard_->slice(state.chains) : state.chains);
   has_batch_ = false;  // reload the batch the chains were working on
 }
 

@@ -8,7 +8,10 @@
 namespace lsc {
 
 void check_finite_chains(const Model& model, const Matrix& U, std::uint64_t step, Real eps) {
-  if (U.allFinite()) return;
+  if (!U.allFinite()) report_diverged_chains(model, step, eps);
+}
+
+void report_diverged_chains(const Model& model, std::uint64_t step, Real eps) {
   const Real stiffness = eps * lipschitz_constant(model);
   std::ostringstream msg;
   msg << "the coefficient dynamics diverged at step " << step

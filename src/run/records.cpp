@@ -70,6 +70,10 @@ const Fields<TrainConfig>& train_config_fields() {
       {"checkpoint_every", &C::checkpoint_every, "steps per checkpoint of RUN_DIR/checkpoint.bin (0: none)", {},
        execution_field},
       {"threads", &C::threads, "threads (0: all cores)", {}, execution_field},
+      {"reduction", &C::reduction,
+       "under mpirun: ordered (the dictionary update folded across the ranks in chunk order, the same bits for "
+       "any number of ranks) or allreduce (MPI_Allreduce of each rank's part)",
+       {"ordered", "allreduce"}, execution_field},
   };
   return fields;
 }

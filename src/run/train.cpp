@@ -1,14 +1,19 @@
 #include "lsc/run/train.hpp"
 
+#include <array>
 #include <chrono>
 #include <cmath>
+#include <cstdio>
+#include <cstring>
 #include <memory>
 
 #include "lsc/core/error.hpp"
 #include "lsc/core/parallel.hpp"
+#include "lsc/dist/batch_shard.hpp"
 #include "lsc/learn/learner.hpp"
 #include "lsc/learn/svae.hpp"
 #include "lsc/run/methods.hpp"
+#include "lsc/run/records.hpp"
 #include "lsc/sampler/samplers.hpp"
 #include "lsc/solver/lca.hpp"
 #include "lsc/solver/proximal_gradient.hpp"
@@ -48,6 +53,7 @@ std::unique_ptr<Learner> make_engine_learner(const TrainConfig& c, Model model, 
   e.temperature = ssc ? 0.0 : c.temperature;
   if (*c.target_accept > 0) e.adaptation = StepSizeAdaptation{*c.target_accept, 0.05, 1.0 / c.tau_u};
   e.threads = c.threads;
+  e.ordered_reduction = c.reduction == "ordered";
   if (ssc) require_map_prior(model.prior, "SSC");
   return std::make_unique<SimultaneousLearner>(std::move(model), data, o, e);
 }
@@ -60,8 +66,10 @@ std::unique_ptr<Learner> make_svae_learner(const TrainConfig& c, Model model, co
   return std::make_unique<SvaeLearner>(std::move(model), data, o, sv);
 }
 
-std::unique_ptr<Learner> make_learner(const TrainConfig& c, Model model, const BatchSource& data) {
+std::unique_ptr<Learner> make_learner(const TrainConfig& c, Model model, const BatchSource& data,
+                                      std::shared_ptr<const dist::BatchShard> shard) {
   LearnerOptions o;
+  o.shard = std::move(shard);
   o.batch = c.batch;
   o.tau_A = c.tau_A;
   o.tau_x = c.tau_x;
@@ -72,6 +80,46 @@ std::unique_ptr<Learner> make_learner(const TrainConfig& c, Model model, const B
   if (c.learn_sigma) o.parameters.tau_sigma = c.tau_sigma;
   if (c.learn_lambda) o.parameters.tau_lambda = c.tau_lambda;
   return train_method(c.method).make(c, std::move(model), data, o);
+}
+
+// What every rank must agree on: the options (all but the thread count) and the data, by their
+// dimension and a fingerprint of the first batch. Rank 0's are broadcast; a rank that differs says
+// where, and every rank refuses with the first such sentence.
+void require_same_on_every_rank(dist::Communicator& ranks, const TrainConfig& c, const BatchSource& data) {
+  nlohmann::json mine = to_json(c, train_config_fields(), true);
+  mine.erase("threads");
+  Matrix X;
+  data.batch(0, c.batch, X);
+  std::uint64_t hash = 14695981039346656037ull;  // FNV-1a over the batch's bytes
+  const auto* bytes = reinterpret_cast<const unsigned char*>(X.data());
+  for (std::size_t i = 0; i < static_cast<std::size_t>(X.size()) * sizeof(Real); ++i) hash = (hash ^ bytes[i]) * 1099511628211ull;
+  mine["data dimension"] = data.dim();
+  mine["data"] = std::to_string(hash);
+  std::string text = mine.dump();
+  std::uint64_t length = text.size();
+  ranks.broadcast(&length, sizeof length, 0);
+  std::string root = text;
+  root.resize(length);
+  ranks.broadcast(root.data(), length, 0);
+  const nlohmann::json reference = nlohmann::json::parse(root);
+  constexpr std::size_t kWidth = 240;
+  std::array<char, kWidth> difference{};
+  for (const auto& [key, value] : reference.items()) {
+    const auto it = mine.find(key);
+    if (it != mine.end() && *it == value) continue;
+    const std::string where =
+        key == "data" ? "other data (a different first batch)"
+                      : key + " = " + (it == mine.end() ? std::string("nothing") : it->dump()) + " where rank 0 has " + value.dump();
+    std::snprintf(difference.data(), kWidth, "rank %d was started with %s", ranks.rank(), where.c_str());
+    break;
+  }
+  std::vector<char> all(kWidth * static_cast<std::size_t>(ranks.size()));
+  ranks.allgather(difference.data(), std::vector<std::size_t>(static_cast<std::size_t>(ranks.size()), kWidth), all.data());
+  for (int r = 0; r < ranks.size(); ++r) {
+    const char* d = all.data() + kWidth * static_cast<std::size_t>(r);
+    if (d[0] != 0)
+      throw Error(std::string(d, strnlen(d, kWidth)) + "; start every rank with the same command and data.");
+  }
 }
 
 }  // namespace
@@ -193,11 +241,20 @@ TrainConfig resolve_defaults(TrainConfig c, Index D) {
 }
 
 TrainResult train(const TrainConfig& config, const BatchSource& data, const TrainCallbacks& cb,
-                  const TrainCheckpoint* resume) {
+                  const TrainCheckpoint* resume, std::shared_ptr<dist::Communicator> ranks) {
   TrainResult result;
   result.config = resolve_defaults(config, data.dim());
   TrainConfig& c = result.config;
   set_threads(c.threads);
+  std::shared_ptr<const dist::BatchShard> shard;
+  if (ranks && ranks->size() > 1) {
+    require(train_method(c.method).engine && c.backend == "cpu",
+            "data-parallel learning over " + std::to_string(ranks->size()) +
+                " ranks runs lsc and ssc on --backend cpu; run " + c.method + (c.backend.empty() ? "" : " on " + c.backend) +
+                " as one process (without mpirun).");
+    require_same_on_every_rank(*ranks, c, data);
+    shard = std::make_shared<const dist::BatchShard>(ranks, c.batch);
+  }
 
   Model model;
   model.prior = Prior::make(*c.prior, c.lambda, c.pi);
@@ -216,7 +273,7 @@ TrainResult train(const TrainConfig& config, const BatchSource& data, const Trai
   // τ_u defaults to the paper's 20 steps, slower only where a given initial dictionary is stiffer,
   // so that ε·max eig(AᵀA)/σ² ≤ 0.5 at the start (the small random start never is).
   if (c.tau_u == 0 && c.method != "svae") c.tau_u = std::max(20.0, 2.0 * lipschitz_constant(model));
-  std::unique_ptr<Learner> learner = make_learner(c, std::move(model), data);
+  std::unique_ptr<Learner> learner = make_learner(c, std::move(model), data, shard);
 
   double elapsed_before = 0;
   if (resume) {

@@ -18,6 +18,14 @@
 // ξ is keyed by (seed, step, chain, element) (noise.hpp), the MALA and jump uniforms by
 // (seed, step, chain), so the CPU and GPU backends draw the same numbers; results do not depend
 // on the thread count.
+//
+// Ranks (EngineOptions::shard; docs/mpi.md): each rank of an MPI job holds a contiguous run of
+// whole chunks of the global batch's chains (dist/batch_shard.hpp) and steps them; the ranks meet
+// only in the sums over chains. The statistics are summed per chunk in chunk order; the dictionary
+// update is folded over the chunks in chunk order, A ← A − rate R_c S_cᵀ for c = 0, 1, ..., which
+// is also how one process computes it: rank r receives the partial A of ranks 0..r−1 group by
+// group of columns, folds its own chunks into it and passes it on, and the last rank broadcasts
+// the result. Every rank thus ends each step with the same A, bit for bit the one process's.
 #include <cstdint>
 #include <memory>
 #include <optional>
@@ -28,6 +36,10 @@
 #include "lsc/sampler/step_size_adaptation.hpp"
 
 namespace lsc {
+
+namespace dist {
+class BatchShard;
+}
 
 enum class Dtype { float32, float64 };
 enum class Backend { cpu, cuda };
@@ -54,6 +66,11 @@ struct EngineOptions {
   int threads = 0;         // CPU: OpenMP threads (0: lsc::threads())
   // CUDA float32: let cuBLAS use TF32 tensor cores for the products (10-bit mantissas).
   bool tf32 = false;
+  // This rank's share of the batch (CPU only); null: the engine holds the whole batch.
+  std::shared_ptr<const dist::BatchShard> shard;
+  // With several ranks: the dictionary update folded across the ranks in chunk order (true;
+  // the same bits for any number of ranks) or each rank's partial sum added by MPI_Allreduce.
+  bool ordered_reduction = true;
 };
 
 // What a call of run() does besides stepping the chains.
@@ -105,6 +122,8 @@ class StepEngine {
   virtual void reset_sums() = 0;
   virtual EngineStats stats() const = 0;
   virtual Real eps() const = 0;  // ε in use (adapted for MALA)
+  // Seconds spent exchanging sums with the other ranks, waiting included (0 alone).
+  virtual double communication_seconds() const { return 0; }
   virtual std::string name() const = 0;  // e.g. "cpu float32 (2 threads)"
 };
 

@@ -29,6 +29,7 @@ class BarsSource final : public BatchSource {
   explicit BarsSource(BarsOptions options);
   Index dim() const override { return static_cast<Index>(options_.size) * options_.size; }
   void batch(std::uint64_t index, Index n, Matrix& X) const override;
+  void batch_columns(std::uint64_t index, Index total, Index first, Index n, Matrix& X) const override;
   // Data points first .. first+n−1: X (D×n), and their coefficients S (K×n) if S is given.
   void generate(std::uint64_t first, Index n, Matrix& X, Matrix* S = nullptr) const;
   const Matrix& dictionary() const { return A_; }

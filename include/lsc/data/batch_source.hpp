@@ -13,6 +13,10 @@ class BatchSource {
   virtual Index dim() const = 0;
   // Fills X (D×n) with batch number `index`.
   virtual void batch(std::uint64_t index, Index n, Matrix& X) const = 0;
+  // Columns first .. first+n−1 of batch(index, total): a rank's share of the batch (MPI). This
+  // default builds the whole batch; the sources whose points are functions of their position
+  // build only the share.
+  virtual void batch_columns(std::uint64_t index, Index total, Index first, Index n, Matrix& X) const;
 };
 
 // The data's scale: √(mean over features of their variance), from `n` points of batch 0 (a
@@ -30,6 +34,7 @@ class ArraySource final : public BatchSource {
   ArraySource& operator=(const ArraySource&) = delete;
   Index dim() const override { return data_.rows(); }
   void batch(std::uint64_t index, Index n, Matrix& X) const override;
+  void batch_columns(std::uint64_t index, Index total, Index first, Index n, Matrix& X) const override;
   const Eigen::Map<const Matrix>& data() const { return data_; }
 
  private:

@@ -42,6 +42,9 @@ struct LearnerOptions {
   bool normalize = false;      // unit-norm columns after each update (eq. 2.15; DSC, LCA, SSC)
   std::optional<VarianceNormalization> variance_normalization;  // instead of unit norms (DSC, LCA)
   ParameterRates parameters;   // π, σ, λ learning (sampling learners only)
+  // This rank's share of each batch (data-parallel learning, docs/mpi.md; SimultaneousLearner
+  // only); null: the whole batch here.
+  std::shared_ptr<const dist::BatchShard> shard;
 };
 
 // Everything a learner needs to continue bit-exactly: batches are functions of the step, and
@@ -118,14 +121,16 @@ class NestedLearner final : public Learner {
 // dtype and backend); the batch changes every τ_X steps while the chains continue (they are never
 // reset). In the first hold_burn_in steps of each hold nothing is learned and MALA adapts its ε
 // (EngineOptions::adaptation); after them the dictionary learns in the engine's step and π, σ, λ
-// from the engine's batch sums of the same state.
+// from the engine's batch sums of the same state. With EngineOptions::shard the learner is one
+// rank's part of a data-parallel run (docs/mpi.md): it holds that rank's chains and columns of
+// each batch, every rank applies the same updates, and state() gathers the whole batch's chains
+// (a collective call) so that a checkpoint resumes with any number of ranks.
 class SimultaneousLearner final : public Learner {
  public:
-  SimultaneousLearner(Model model, const BatchSource& source, LearnerOptions options, EngineOptions engine,
-                      std::uint64_t first_chain = 0);
+  SimultaneousLearner(Model model, const BatchSource& source, LearnerOptions options, EngineOptions engine);
   void step() override;
   StepStats stats() const override;
-  const Matrix& coefficients() const override;  // s(U) after the most recent step
+  const Matrix& coefficients() const override;  // s(U) after the most recent step, this rank's chains
   Real acceptance_rate() const override;
   Real coefficient_eps() const override { return engine_->eps(); }
   LearnerState state() const override;
@@ -134,6 +139,7 @@ class SimultaneousLearner final : public Learner {
 
  private:
   std::unique_ptr<StepEngine> engine_;
+  const dist::BatchShard* shard_;  // options_.shard's
   bool has_batch_ = false;
   mutable Matrix S_;  // coefficients(), read from the engine on demand
 };

@@ -9,6 +9,8 @@ namespace lsc {
 // Throws Error with a sentence naming the step and what to change if U is not finite: the
 // stiffness ε·max eig(AᵀA)/σ² and the --tau-u that brings it below 2.
 void check_finite_chains(const Model& model, const Matrix& U, std::uint64_t step, Real eps);
+// That sentence, for chains known to have diverged (on some rank).
+[[noreturn]] void report_diverged_chains(const Model& model, std::uint64_t step, Real eps);
 
 // Throws Error if A is not finite: the dictionary moved too fast.
 void check_finite_dictionary(const Matrix& A, std::uint64_t step);

@@ -14,6 +14,10 @@
 #include "lsc/learn/svae.hpp"
 #include "lsc/model/model.hpp"
 
+namespace lsc::dist {
+class Communicator;
+}
+
 namespace lsc::run {
 
 // The learning methods, registered in one place (CLI, docs and bindings list the same set).
@@ -61,6 +65,10 @@ struct TrainConfig {
   std::uint64_t metrics_every = 0;  // steps per metrics row (0: about 200 rows)
   std::uint64_t checkpoint_every = 0;  // steps per checkpoint (0: none); a multiple of metrics_every
   int threads = 0;                  // 0: all cores
+  // Several MPI ranks (docs/mpi.md): "ordered" folds the dictionary update across the ranks in
+  // chunk order (the same bits for any number of ranks); "allreduce" sums each rank's part with
+  // MPI_Allreduce (bits depend on the number of ranks).
+  std::string reduction = "ordered";
 };
 
 // The values TrainConfig's zeros stand for, for a method and prior: the single source of the
@@ -104,8 +112,12 @@ struct TrainResult {
 };
 
 // Trains on an explicit data source (D must match the source), from scratch or from a
-// checkpoint of a run with the same configuration (steps may differ).
+// checkpoint of a run with the same configuration (steps may differ). With `ranks` of several
+// processes (an MPI job) it is a collective call: every rank calls it with the same
+// configuration and data, holds its share of each batch and gets the same result; the callbacks
+// run on every rank (the caller decides which rank writes), and should_stop must answer the same
+// on every rank.
 TrainResult train(const TrainConfig& config, const BatchSource& data, const TrainCallbacks& cb = {},
-                  const TrainCheckpoint* resume = nullptr);
+                  const TrainCheckpoint* resume = nullptr, std::shared_ptr<dist::Communicator> ranks = nullptr);
 
 }  // namespace lsc::run

@@ -2,11 +2,13 @@
 #include "step_engine.hpp"
 
 #include <algorithm>
+#include <chrono>
 #include <cmath>
 #include <vector>
 
 #include "lsc/core/error.hpp"
 #include "lsc/core/parallel.hpp"
+#include "lsc/dist/batch_shard.hpp"
 #include "lsc/model/divergence.hpp"
 #include "lsc/solver/map_solver.hpp"
 #include "step_kernel.hpp"
@@ -14,10 +16,22 @@
 namespace lsc::detail {
 namespace {
 
+static_assert(kCpuChunk == dist::kChunkChains, "a rank's share of the batch must be whole chunks of the step");
+
+// Adds the seconds `f` takes to `total` (the time in communication, waiting included).
+template <class F>
+void timed(double& total, F&& f) {
+  const auto start = std::chrono::steady_clock::now();
+  f();
+  total += std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+}
+
 template <class T>
 class CpuStepEngine final : public StepEngine {
  public:
-  explicit CpuStepEngine(const EngineOptions& o) : options_(o), threads_(o.threads > 0 ? o.threads : threads()) {}
+  explicit CpuStepEngine(const EngineOptions& o)
+      : options_(o), threads_(o.threads > 0 ? o.threads : threads()), shard_(o.shard.get()),
+        ranks_(shard_ && shard_->size() > 1 ? &shard_->ranks() : nullptr) {}
 
   void load(const Model& model, const ChainState& chains) override {
     model.validate();
@@ -27,6 +41,9 @@ class CpuStepEngine final : public StepEngine {
                 std::to_string(model.K()) + " elements; start the chains from the same model.");
     require(static_cast<Index>(chains.chain.size()) == chains.U.cols(),
             "the chains have no ids; create them with ChainState::zeros.");
+    require(!shard_ || chains.U.cols() == shard_->count(),
+            "this rank was given " + std::to_string(chains.U.cols()) + " chains but its share of the batch is " +
+                std::to_string(shard_ ? shard_->count() : 0) + "; split the chains with BatchShard::slice.");
     model_ = model;
     D_ = model.D();
     K_ = model.K();
@@ -42,7 +59,9 @@ class CpuStepEngine final : public StepEngine {
     S_next_.resize(U_.size());
     R_.assign(static_cast<std::size_t>(D_ * N_), T(0));
     if (options_.sampler == SamplerKind::mala) G_.assign(U_.size(), T(0));
+    N_total_ = shard_ ? shard_->total() : N_;
     chunk_stats_.assign(static_cast<std::size_t>(cpu_chunks(N_)), {});
+    all_chunk_stats_.assign(static_cast<std::size_t>(cpu_chunks(N_total_)), {});
     recompute_s();
     s_stale_ = false;
     X_.clear();
@@ -98,7 +117,15 @@ class CpuStepEngine final : public StepEngine {
         s.sum_s = sum_s_.data();
         s.sum_active = sum_active_.data();
       }
-      cpu_fused_step(s);
+      if (ranks_ && s.rate != T(0)) {
+        // The coefficients here, the dictionary across the ranks (the header's "Ranks").
+        CpuStep<T> coefficients_only = s;
+        coefficients_only.rate = T(0);
+        cpu_fused_step(coefficients_only);
+        update_dictionary_across_ranks(s);
+      } else {
+        cpu_fused_step(s);
+      }
       s_stale_ = false;
       std::swap(S_, S_next_);
       ++step_;
@@ -164,8 +191,12 @@ class CpuStepEngine final : public StepEngine {
   EngineStats stats() const override { return stats_; }
   Real eps() const override { return eps_; }
 
+  double communication_seconds() const override { return communication_s_; }
+
   std::string name() const override {
-    return "cpu " + name_of(options_.dtype) + " (" + std::to_string(threads_) + " threads)";
+    std::string name = "cpu " + name_of(options_.dtype) + " (" + std::to_string(threads_) + " threads)";
+    if (ranks_) name += " on rank " + std::to_string(ranks_->rank()) + " of " + std::to_string(ranks_->size());
+    return name;
   }
 
  private:
@@ -208,7 +239,7 @@ class CpuStepEngine final : public StepEngine {
     s.eps = static_cast<T>(eps_);
     s.noise_scale = static_cast<T>(std::sqrt(2 * options_.temperature * eps_));
     s.temperature = static_cast<T>(options_.temperature);
-    s.rate = options_.tau_A > 0 ? static_cast<T>(1 / (options_.tau_A * double(N_) * var)) : T(0);
+    s.rate = options_.tau_A > 0 ? static_cast<T>(1 / (options_.tau_A * double(N_total_) * var)) : T(0);
     s.chunk_stats = chunk_stats_.data();
     s.threads = threads_;
     return s;
@@ -216,11 +247,54 @@ class CpuStepEngine final : public StepEngine {
 
   static constexpr std::uint64_t kScanEvery = 64;
 
+  // This rank's share of A ← A − rate Σ_c R_c S_cᵀ (the header's "Ranks"), after the step ran
+  // with rate 0. Ordered: group by group of kCpuDictChunk columns, the partial A of the ranks
+  // before is received, this rank's chunks folded into it and the result passed on, so the ranks
+  // work as a pipeline; the last rank's A is the update, broadcast to all. Allreduce: each rank's
+  // Σ over its own chunks, summed by MPI in its own order, then added to A.
+  void update_dictionary_across_ranks(const CpuStep<T>& s) {
+    const int rank = ranks_->rank(), last = ranks_->size() - 1;
+    const Index groups = (K_ + kCpuDictChunk - 1) / kCpuDictChunk;
+    if (options_.ordered_reduction) {
+      for (Index q = 0; q < groups; ++q) {
+        const Index k0 = q * kCpuDictChunk, m = std::min(kCpuDictChunk, K_ - k0);
+        T* columns = A_.data() + k0 * D_;
+        const std::size_t bytes = static_cast<std::size_t>(D_ * m) * sizeof(T);
+        if (rank > 0) timed(communication_s_, [&] { ranks_->receive(columns, bytes, rank - 1, int(q)); });
+        cpu_fold_dictionary(s, k0, m);
+        if (rank < last) ranks_->send(columns, bytes, rank + 1, int(q));
+      }
+      timed(communication_s_, [&] {
+        ranks_->wait_sends();
+        ranks_->broadcast(A_.data(), A_.size() * sizeof(T), last);
+      });
+      return;
+    }
+    delta_.assign(A_.size(), T(0));
+    CpuStep<T> partial = s;
+    partial.A = delta_.data();
+    for (Index q = 0; q < groups; ++q) {
+      const Index k0 = q * kCpuDictChunk;
+      cpu_fold_dictionary(partial, k0, std::min(kCpuDictChunk, K_ - k0));
+    }
+    timed(communication_s_, [&] { ranks_->allreduce_sum(delta_.data(), delta_.size()); });
+    for (std::size_t i = 0; i < A_.size(); ++i) A_[i] += delta_[i];
+  }
+
   void collect_stats() {
+    // Every rank's chunks, then the sums in global chunk order: the same for any ranks and threads.
+    const std::vector<ChunkStats>* chunks = &chunk_stats_;
+    if (ranks_) {
+      std::vector<std::size_t> bytes(static_cast<std::size_t>(ranks_->size()));
+      for (int r = 0; r < ranks_->size(); ++r)
+        bytes[static_cast<std::size_t>(r)] = static_cast<std::size_t>(shard_->chunks(r)) * sizeof(ChunkStats);
+      timed(communication_s_, [&] { ranks_->allgather(chunk_stats_.data(), bytes, all_chunk_stats_.data()); });
+      chunks = &all_chunk_stats_;
+    }
     EngineStats e;
     double active = 0;
     std::uint64_t accepted = 0;
-    for (const ChunkStats& c : chunk_stats_) {  // in chunk order: the same sums for any threads
+    for (const ChunkStats& c : *chunks) {
       e.residual_sq += c.residual_sq;
       e.drive_u0 += c.drive_u0;
       e.slab_cost += c.slab_cost;
@@ -228,37 +302,42 @@ class CpuStepEngine final : public StepEngine {
       active += c.active;
       accepted += c.accepted;
     }
-    e.reconstruction_error = e.residual_sq / double(D_ * N_);
-    e.active_fraction = active / double(K_ * N_);
-    e.acceptance = double(accepted) / double(N_);
-    e.chains = static_cast<std::uint64_t>(N_);
+    e.reconstruction_error = e.residual_sq / double(D_ * N_total_);
+    e.active_fraction = active / double(K_ * N_total_);
+    e.acceptance = double(accepted) / double(N_total_);
+    e.chains = static_cast<std::uint64_t>(N_total_);
     e.coefficients = K_;
     if (options_.sampler == SamplerKind::mala) {
-      proposed_ += static_cast<std::uint64_t>(N_);
+      proposed_ += static_cast<std::uint64_t>(N_total_);
       accepted_ += accepted;
     }
     stats_ = e;
   }
 
-  // The dictionary first: with A not finite the chains' stiffness says nothing.
+  // The dictionary first: with A not finite the chains' stiffness says nothing. A is the same on
+  // every rank; the chains are not, so the ranks agree on whether any diverged.
   void check_finite() {
     if (!std::all_of(A_.begin(), A_.end(), [](T a) { return std::isfinite(a); })) {
       Matrix A;
       read_dictionary(A);
       check_finite_dictionary(A, step_);
     }
-    if (!std::all_of(U_.begin(), U_.end(), [](T u) { return std::isfinite(u); })) {
-      Model m;
-      ChainState c;
-      read(m, c);
-      check_finite_chains(m, c.U, step_, eps_);
+    double diverged = std::all_of(U_.begin(), U_.end(), [](T u) { return std::isfinite(u); }) ? 0 : 1;
+    if (ranks_) timed(communication_s_, [&] { ranks_->allreduce_sum(&diverged, 1); });
+    if (diverged > 0) {
+      Model m = model_;
+      read_dictionary(m.A);
+      report_diverged_chains(m, step_, eps_);
     }
   }
 
   EngineOptions options_;
   int threads_;
+  const dist::BatchShard* shard_;  // owned by options_
+  dist::Communicator* ranks_;      // null alone or on one rank
   Model model_;
   Index D_ = 0, K_ = 0, N_ = 0;
+  Index N_total_ = 0;  // chains of the whole batch (N_ on this rank)
   // S_ is s(U) at the start of the next step; mutable for read_coefficients, which brings it up
   // to date when set_parameters left it stale.
   std::vector<T> A_, X_, U_, S_next_, R_, G_, gram_;
@@ -266,7 +345,9 @@ class CpuStepEngine final : public StepEngine {
   mutable bool s_stale_ = false;
   std::vector<double> sum_s_, sum_active_;
   std::uint64_t sum_count_ = 0;
-  std::vector<ChunkStats> chunk_stats_;
+  std::vector<ChunkStats> chunk_stats_, all_chunk_stats_;  // this rank's chunks, every rank's
+  std::vector<T> delta_;  // the allreduce's partial update
+  double communication_s_ = 0;
   std::vector<std::uint64_t> ids_;
   std::uint64_t step_ = 0, proposed_ = 0, accepted_ = 0;
   double eps_ = 0;

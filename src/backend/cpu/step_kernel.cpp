@@ -29,7 +29,6 @@ namespace lsc::detail {
 namespace {
 
 using Index = std::ptrdiff_t;
-constexpr Index kDictChunk = 32;  // dictionary columns per call of the dictionary phase
 constexpr Index kMinWorkPerThread = 1'500'000;  // multiply-adds of the products, see step_impl
 
 void gemm(bool ta, bool tb, Index m, Index n, Index k, float alpha, const float* a, Index lda,
@@ -300,29 +299,59 @@ std::uint64_t mala_chunk(const CpuStep<T>& s, const Ops& ops, Index j0, Index n,
   return accepted;
 }
 
-// −rate · Sᵀ for the dictionary columns [k0, k0 + m): the right operand of A += R (−rate Sᵀ) in
-// libxsmm's form (no transposes, α = 1).
+// −rate · Sᵀ of the chunk's n chains from j0, dictionary columns [k0, k0 + m): the right operand
+// of A += R (−rate Sᵀ) in libxsmm's form (no transposes, α = 1).
 template <class T>
-const T* scaled_transpose(const CpuStep<T>& s, Index k0, Index m) {
+const T* scaled_transpose(const CpuStep<T>& s, Index j0, Index n, Index k0, Index m) {
   thread_local std::vector<T> St;
-  St.resize(static_cast<std::size_t>(s.N * m));
-  for (Index j = 0; j < s.N; ++j)
-    for (Index k = 0; k < m; ++k) St[k * s.N + j] = -s.rate * s.S[j * s.K + k0 + k];
+  St.resize(static_cast<std::size_t>(n * m));
+  for (Index j = 0; j < n; ++j)
+    for (Index k = 0; k < m; ++k) St[k * n + j] = -s.rate * s.S[(j0 + j) * s.K + k0 + k];
   return St.data();
+}
+
+// A ← A − rate · R Sᵀ for the dictionary columns [k0, k0 + m), with the S of the step's start,
+// folded chunk by chunk in chunk order: A ← A − rate R_c S_cᵀ for c = 0, 1, ... (one
+// multiply-add per chunk, β = 1). That order is the step's definition of the sum over chains: a
+// batch split among ranks at chunk boundaries folds its chunks into the partial A that the
+// previous rank passes on, and gets the same bits as one process (step_engine.hpp, "Ranks").
+template <class T>
+void fold_dictionary_columns(const CpuStep<T>& s, Index k0, Index m, bool small) {
+  const Index chunks = cpu_chunks(s.N);
+  for (Index c = 0; c < chunks; ++c) {
+    const Index j0 = c * kCpuChunk, n = std::min(kCpuChunk, s.N - j0);
+    const SmallKernel<T> RSt = small ? small_kernel<T>(s.D, m, n, s.D, n, s.D, true) : SmallKernel<T>{};
+    if (RSt)
+      RSt(s.R + j0 * s.D, scaled_transpose(s, j0, n, k0, m), s.A + k0 * s.D);
+    else
+      gemm(false, true, s.D, m, n, -s.rate, s.R + j0 * s.D, s.D, s.S + j0 * s.K + k0, s.K, T(1), s.A + k0 * s.D, s.D);
+  }
+}
+
+// Whether the step's products go to the small kernels: decided on the shape of a whole chunk, not
+// on N, so that a rank holding part of a batch decides as one process does.
+template <class T>
+bool small_products(const CpuStep<T>& s) {
+  return bool(small_kernel<T>(s.D, kCpuChunk, s.K, s.D, s.K, s.D, true));
+}
+
+// The small products need Aᵀ (small_gemm.hpp): D·K copies per step, where they pay; null where
+// the products stay on OpenBLAS.
+template <class T>
+const T* transposed_dictionary(const CpuStep<T>& s) {
+  if (!small_products(s)) return nullptr;
+  thread_local std::vector<T> At;
+  At.resize(static_cast<std::size_t>(s.D * s.K));
+  for (Index d = 0; d < s.D; ++d)
+    for (Index k = 0; k < s.K; ++k) At[d * s.K + k] = s.A[k * s.D + d];
+  return At.data();
 }
 
 template <class T, bool kFused>
 void step_impl(const CpuStep<T>& given) {
-  // The small products need Aᵀ (small_gemm.hpp): D·K copies per step, where they pay.
-  thread_local std::vector<T> At;
   CpuStep<T> s = given;
-  if (small_kernel<T>(s.D, std::min(kCpuChunk, s.N), s.K, s.D, s.K, s.D, true)) {
-    At.resize(static_cast<std::size_t>(s.D * s.K));
-    for (Index d = 0; d < s.D; ++d)
-      for (Index k = 0; k < s.K; ++k) At[d * s.K + k] = s.A[k * s.D + d];
-    s.At = At.data();
-  }
-  const Index chunks = cpu_chunks(s.N), dict_chunks = (s.K + kDictChunk - 1) / kDictChunk;
+  s.At = transposed_dictionary(s);
+  const Index chunks = cpu_chunks(s.N), dict_chunks = (s.K + kCpuDictChunk - 1) / kCpuDictChunk;
   // A thread only where it has enough work: forking and joining a team costs several µs on a VM,
   // which made 2 threads slower than 1 on the bars (D 64, K 16, N 200: 33 900 against 44 300
   // steps/s); from about 1.5 million multiply-adds per thread the second one pays (D 64, K 64,
@@ -385,15 +414,11 @@ void step_impl(const CpuStep<T>& given) {
         }
       }
       if (s.rate != T(0)) {
-        // A ← A − rate · R Sᵀ with the S of the step's start, by fixed groups of columns of A.
+        // By fixed groups of dictionary columns, each folded over the chunks.
 #pragma omp for schedule(static)
         for (Index q = 0; q < dict_chunks; ++q) {
-          const Index k0 = q * kDictChunk, m = std::min(kDictChunk, s.K - k0);
-          const SmallKernel<T> RSt = s.At ? small_kernel<T>(s.D, m, s.N, s.D, s.N, s.D, true) : SmallKernel<T>{};
-          if (RSt)
-            RSt(s.R, scaled_transpose(s, k0, m), s.A + k0 * s.D);
-          else
-            gemm(false, true, s.D, m, s.N, -s.rate, s.R, s.D, s.S + k0, s.K, T(1), s.A + k0 * s.D, s.D);
+          const Index k0 = q * kCpuDictChunk;
+          fold_dictionary_columns(s, k0, std::min(kCpuDictChunk, s.K - k0), s.At != nullptr);
         }
       }
     };
@@ -421,6 +446,11 @@ void cpu_products_only(const CpuStep<T>& s) {
 }
 
 template <class T>
+void cpu_fold_dictionary(const CpuStep<T>& s, Index k0, Index m) {
+  fold_dictionary_columns(s, k0, m, small_products(s));
+}
+
+template <class T>
 void cpu_gram(Index D, Index K, const T* A, T* gram) {
   gemm(true, false, K, K, D, T(1), A, D, A, D, T(0), gram, K);
 }
@@ -429,6 +459,8 @@ template void cpu_fused_step<float>(const CpuStep<float>&);
 template void cpu_fused_step<double>(const CpuStep<double>&);
 template void cpu_products_only<float>(const CpuStep<float>&);
 template void cpu_products_only<double>(const CpuStep<double>&);
+template void cpu_fold_dictionary<float>(const CpuStep<float>&, Index, Index);
+template void cpu_fold_dictionary<double>(const CpuStep<double>&, Index, Index);
 template void cpu_gram<float>(Index, Index, const float*, float*);
 template void cpu_gram<double>(Index, Index, const double*, double*);
 

@@ -52,12 +52,21 @@ struct CpuStep {
   int threads = 1;
 };
 
-// Columns per chunk of the coefficient phase: fixed, so results do not depend on threads.
+// Columns per chunk of the coefficient phase: fixed, so results do not depend on threads (nor on
+// ranks: dist::kChunkChains is the same number).
 inline constexpr std::ptrdiff_t kCpuChunk = 128;
+// Dictionary columns per group of the dictionary phase (and per message between ranks).
+inline constexpr std::ptrdiff_t kCpuDictChunk = 32;
 inline std::ptrdiff_t cpu_chunks(std::ptrdiff_t N) { return (N + kCpuChunk - 1) / kCpuChunk; }
 
 template <class T>
 void cpu_fused_step(const CpuStep<T>& s);
+
+// A ← A − rate Σ_c R_c S_cᵀ for the dictionary columns [k0, k0 + m), folded over the step's chunks
+// in chunk order, as the fused step does: a rank's share of the dictionary update, continuing the
+// fold of the ranks before it (the engine runs the step with rate 0, then this per group).
+template <class T>
+void cpu_fold_dictionary(const CpuStep<T>& s, std::ptrdiff_t k0, std::ptrdiff_t m);
 
 // gram = AᵀA (K×K), for the dead-zone jumps.
 template <class T>
