@@ -88,13 +88,18 @@ std::unique_ptr<Learner> make_learner(const TrainConfig& c, Model model, const B
 void require_same_on_every_rank(dist::Communicator& ranks, const TrainConfig& c, const BatchSource& data) {
   nlohmann::json mine = to_json(c, train_config_fields(), true);
   mine.erase("threads");
+  const auto fingerprint = [](const Matrix& M) {  // FNV-1a over the bytes
+    std::uint64_t hash = 14695981039346656037ull;
+    const auto* bytes = reinterpret_cast<const unsigned char*>(M.data());
+    for (std::size_t i = 0; i < static_cast<std::size_t>(M.size()) * sizeof(Real); ++i)
+      hash = (hash ^ bytes[i]) * 1099511628211ull;
+    return std::to_string(hash);
+  };
   Matrix X;
   data.batch(0, c.batch, X);
-  std::uint64_t hash = 14695981039346656037ull;  // FNV-1a over the batch's bytes
-  const auto* bytes = reinterpret_cast<const unsigned char*>(X.data());
-  for (std::size_t i = 0; i < static_cast<std::size_t>(X.size()) * sizeof(Real); ++i) hash = (hash ^ bytes[i]) * 1099511628211ull;
   mine["data dimension"] = data.dim();
-  mine["data"] = std::to_string(hash);
+  mine["data"] = fingerprint(X);
+  if (c.initial_dictionary) mine["initial dictionary"] = fingerprint(*c.initial_dictionary);
   std::string text = mine.dump();
   std::uint64_t length = text.size();
   ranks.broadcast(&length, sizeof length, 0);
@@ -108,11 +113,16 @@ void require_same_on_every_rank(dist::Communicator& ranks, const TrainConfig& c,
     const auto it = mine.find(key);
     if (it != mine.end() && *it == value) continue;
     const std::string where =
-        key == "data" ? "other data (a different first batch)"
-                      : key + " = " + (it == mine.end() ? std::string("nothing") : it->dump()) + " where rank 0 has " + value.dump();
+        key == "data"                 ? "other data (a different first batch)"
+        : key == "initial dictionary" ? "another initial dictionary"
+                                      : key + " = " + (it == mine.end() ? std::string("nothing") : it->dump()) +
+                                            " where rank 0 has " + value.dump();
     std::snprintf(difference.data(), kWidth, "rank %d was started with %s", ranks.rank(), where.c_str());
     break;
   }
+  if (difference[0] == 0 && mine.size() != reference.size())  // a key rank 0 lacks: an initial dictionary
+    std::snprintf(difference.data(), kWidth, "rank %d was started with an initial dictionary and rank 0 without",
+                  ranks.rank());
   std::vector<char> all(kWidth * static_cast<std::size_t>(ranks.size()));
   ranks.allgather(difference.data(), std::vector<std::size_t>(static_cast<std::size_t>(ranks.size()), kWidth), all.data());
   for (int r = 0; r < ranks.size(); ++r) {

@@ -27,7 +27,8 @@ struct StepBenchmarkResult {
   double steps_per_s = 0;           // the L0-LSC learning step (coefficients + dictionary)
   double products_steps_per_s = 0;  // its three matrix products alone, same library and buffers (of this rank's share)
   double flops_per_step = 0;        // 6·D·K·N, the products' floating-point operations (all ranks)
-  double communication_s_per_step = 0;  // seconds per step exchanging sums with the other ranks
+  double communication_s_per_step = 0;  // seconds per step exchanging sums with the other ranks, waiting
+                                        // included (the rank that spent the most)
   std::string engine;               // e.g. "cpu float32 (2 threads)"
 };
 
