@@ -6,7 +6,7 @@ cd "$(dirname "$0")/.."
 
 packages=(build-essential cmake libeigen3-dev libopenblas-dev librandom123-dev libcli11-dev
           nlohmann-json3-dev libpng-dev libjpeg-dev libtiff-dev libmatio-dev libfftw3-dev pkg-config
-          libgtest-dev libxsmm-dev openmpi-bin libopenmpi-dev python3-numpy python3-matplotlib pybind11-dev python3-dev python3-sklearn python3-pytest)
+          libgtest-dev libxsmm-dev openmpi-bin libopenmpi-dev libngspice0-dev python3-numpy python3-matplotlib pybind11-dev python3-dev python3-sklearn python3-pytest)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

@@ -32,6 +32,7 @@
 #include "lsc/run/run_folder.hpp"
 #include "lsc/run/train.hpp"
 #include "lsc/run/training_data.hpp"
+#include "circuit_command.hpp"
 #include "eval_command.hpp"
 #include "options.hpp"
 #include "plot_script.hpp"
@@ -426,6 +427,7 @@ int main(int argc, char** argv) {
   ExperimentArgs experiment_args;
   add_experiment(app, experiment_args);
   cli::EvalCommand eval_command(app);
+  cli::CircuitCommand circuit_command(app);
   BenchArgs bench;
   add_bench(app, bench);
   try {
@@ -443,6 +445,7 @@ int main(int argc, char** argv) {
     if (app.got_subcommand("patches")) return run_patches(patches);
     if (app.got_subcommand("experiment")) return run_experiment(experiment_args);
     if (app.got_subcommand("eval")) return eval_command.run();
+    if (app.got_subcommand("circuit")) return circuit_command.run();
     if (app.got_subcommand("bench")) return run_bench(bench, ranks);
   } catch (const Error& e) {
     return fail(&*mpi, "error", e.what(), 2);

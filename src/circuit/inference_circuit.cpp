@@ -1,0 +1,207 @@
+#include "lsc/circuit/inference_circuit.hpp"
+
+#include <chrono>
+#include <cmath>
+#include <cstdio>
+
+#include <Eigen/Eigenvalues>
+
+#include "lsc/backend/step_engine.hpp"
+#include "lsc/circuit/ngspice.hpp"
+#include "lsc/core/error.hpp"
+
+namespace lsc::circuit {
+
+namespace {
+
+// Every number with all its digits: std::to_string writes 1 nF as "0.000000".
+std::string num(double v) {
+  char buffer[32];
+  std::snprintf(buffer, sizeof buffer, "%.17g", v);
+  return buffer;
+}
+
+bool smooth_prior(PriorKind kind) { return kind == PriorKind::l0 || kind == PriorKind::l1; }
+
+// The L1 circuit's clamp at s = 0, in units of 1/τ_u: a held coefficient sits at −(drive)/1000.
+constexpr double kClampRate = 1000;
+
+}  // namespace
+
+std::vector<std::string> noise_names() { return {"none", "white", "uniform", "two_level", "telegraph"}; }
+
+Noise noise_from_name(const std::string& name) {
+  const std::vector<std::string> names = noise_names();
+  for (std::size_t i = 0; i < names.size(); ++i)
+    if (names[i] == name) return static_cast<Noise>(i);
+  throw Error("unknown noise model '" + name + "'; choose " + either_of(names) + ".");
+}
+
+std::string name_of(Noise noise) { return noise_names()[static_cast<std::size_t>(noise)]; }
+
+Real fastest_rate(const Model& model, Real smoothing) {
+  const Matrix G = model.A.transpose() * model.A;
+  const Real data = Eigen::SelfAdjointEigenSolver<Matrix>(G, Eigen::EigenvaluesOnly).eigenvalues().maxCoeff() /
+                    (model.sigma * model.sigma);
+  const Real lambda = model.prior.lambda;
+  switch (model.prior.kind) {
+    case PriorKind::l0: return data + lambda / std::sqrt(smoothing);
+    case PriorKind::l1: return data + kClampRate;
+    default: return data + lambda;
+  }
+}
+
+std::vector<std::string> inference_netlist(const Model& model, const Vector& x, const CircuitOptions& o) {
+  model.validate();
+  const PriorKind kind = model.prior.kind;
+  require(kind == PriorKind::gaussian || smooth_prior(kind),
+          "the circuit implements the gaussian, l1 and l0 priors (appendices C-D); use --prior gaussian, l1 or l0.");
+  require(x.size() == model.D(), "the data point has " + std::to_string(x.size()) + " values but the dictionary has D = " +
+                                     std::to_string(model.D()) + "; pass a point of the dictionary's dimension.");
+  require(x.allFinite(), "the data point contains NaN or infinite values; clean the data first.");
+  require(o.tau_u > 0 && o.capacitance > 0 && o.volts > 0 && o.duration > 0 && o.smoothing > 0 && o.temperature >= 0,
+          "the circuit needs positive tau_u, capacitance, volts, duration and smoothing, and a temperature >= 0.");
+  require(o.u_start.size() == 0 || o.u_start.size() == model.K(),
+          "the start of u needs K = " + std::to_string(model.K()) + " values.");
+  const Index K = model.K();
+  const double alpha = o.volts, C = o.capacitance, tau = o.tau_u;
+  const double inv_var = 1.0 / (model.sigma * model.sigma), lambda = model.prior.lambda;
+  const Matrix G = model.A.transpose() * model.A;  // the coupling grid (eq. 62-63)
+  const Vector b = model.A.transpose() * x;        // the drive Aᵀx
+  const double rate = fastest_rate(model, o.smoothing);
+  const double NT = o.noise_step > 0 ? o.noise_step : tau / (100 * rate);
+  const double step = o.sample_step > 0 ? o.sample_step : tau / 10;
+
+  std::vector<std::string> net = {"* lsc inference circuit: " + Prior{kind}.name() + " prior, K = " + std::to_string(K)};
+  // The smoothed kinks (header): a(u) ≈ |u|, m(z) ≈ max(z, 0) (m(0) = 0), and their derivatives.
+  const std::string d = num(o.smoothing), sd = num(std::sqrt(o.smoothing)), u0 = num(model.prior.u0());
+  if (smooth_prior(kind)) {
+    net.push_back(".func absd(u) {sqrt(u*u+" + d + ")-" + sd + "}");
+    net.push_back(".func dabsd(u) {u/sqrt(u*u+" + d + ")}");
+    net.push_back(".func maxd(z) {0.5*(z+sqrt(z*z+" + d + ")-" + sd + ")}");
+    net.push_back(".func dmaxd(z) {0.5*(1+z/sqrt(z*z+" + d + "))}");
+    // A ramp that vanishes for z ≫ √δ (m has the floor −√δ/2 there): the L1 clamp's.
+    net.push_back(".func rampd(z) {0.5*(z+sqrt(z*z+" + d + "))}");
+  }
+  // s(u) and the integrator's drift τ du/dt (without noise), in terms of g = AᵀA s − Aᵀx.
+  std::string drift;
+  if (kind == PriorKind::l0) {
+    // eq. 3.9: s = max(|u| − u0, 0), C(u) = λ|u|.
+    net.push_back(".func sf(u) {maxd(absd(u)-" + u0 + ")}");
+    net.push_back(".func dsf(u) {dmaxd(absd(u)-" + u0 + ")*dabsd(u)}");
+    drift = "-dsf(U)*(G)*" + num(inv_var) + "-" + num(lambda) + "*dabsd(U)";
+  } else if (kind == PriorKind::l1) {
+    // The nonnegative L1 prior integrates s itself (app. C.B): τ ds/dt = −g/σ² − λ for s > 0,
+    // held at s = 0 by a stiff conductance where the drive pushes below zero (app. D's switch
+    // that shorts the capacitor). In the |u| form of eq. 3.9 instead, u = 0 is a fixed point of
+    // the noiseless dynamics that SSC's MAP circuit would never leave.
+    net.push_back(".func sf(u) {maxd(u)}");
+    drift = "-(G)*" + num(inv_var) + "-" + num(lambda) + "+" + num(kClampRate) + "*rampd(-U)";
+  } else {
+    net.push_back(".func sf(u) {u}");
+    drift = "-(G)*" + num(inv_var) + "-" + num(lambda) + "*U";
+  }
+  const double noise_amplitude = alpha * C * std::sqrt(2 * o.temperature / (tau * NT));
+  for (Index k = 0; k < K; ++k) {
+    const std::string n = std::to_string(k + 1), u = "(v(u" + n + ")/" + num(alpha) + ")";
+    net.push_back("C" + n + " u" + n + " 0 " + num(C));
+    // The nonlinearity's output node, V(s_k) = α s(u_k).
+    net.push_back("BS" + n + " s" + n + " 0 V = " + num(alpha) + "*sf" + u);
+    // g_k = Σ_j (AᵀA)_kj s_j − (Aᵀx)_k, through the grid's conductances.
+    std::string g = num(-b(k));
+    for (Index j = 0; j < K; ++j)
+      if (G(k, j) != 0) g += "+" + num(G(k, j) / alpha) + "*v(s" + std::to_string(j + 1) + ")";
+    // The integrator's input current: C dV/dt = (αC/τ)·(τ du/dt).
+    std::string current = drift;
+    for (const auto& [from, to] : {std::pair<std::string, std::string>{"U", u}, {"G", g}})
+      for (std::size_t at = current.find(from); at != std::string::npos; at = current.find(from, at + to.size()))
+        current.replace(at, from.size(), to);
+    net.push_back("BU" + n + " 0 u" + n + " I = " + num(alpha * C / tau) + "*(" + current + ")");
+    if (o.temperature > 0) {
+      // Each source's low-frequency PSD is noise_amplitude²·NT (the white one's); see the header.
+      const std::string into = " 0 u" + n + " ";
+      switch (o.noise) {
+        case Noise::none:
+          break;
+        case Noise::white:
+          net.push_back("IN" + n + into + "TRNOISE(" + num(noise_amplitude) + " " + num(NT) + " 0 0)");
+          break;
+        case Noise::uniform:  // uniform on [−√3 a, √3 a]: variance a²
+          net.push_back("IN" + n + into + "TRRANDOM(1 " + num(NT) + " 0 " + num(std::sqrt(3.0) * noise_amplitude) + " 0)");
+          break;
+        case Noise::two_level:  // ±a: the sign of a held uniform
+          net.push_back("VR" + n + " r" + n + " 0 TRRANDOM(1 " + num(NT) + " 0 1 0)");
+          net.push_back("BN" + n + into + "I = " + num(noise_amplitude) + "*sgn(v(r" + n + "))");
+          break;
+        case Noise::telegraph: {
+          // Levels 0 and 2b with mean dwell t_d, less b: ±b, autocorrelation b² e^{−2|t|/t_d},
+          // low-frequency PSD b²·t_d = a²·NT.
+          const double dwell = o.noise_correlation > 0 ? o.noise_correlation : NT;
+          const double level = noise_amplitude * std::sqrt(NT / dwell);
+          net.push_back("IN" + n + into + "TRNOISE(0 0 0 0 " + num(2 * level) + " " + num(dwell) + " " + num(dwell) + ")");
+          net.push_back("IO" + n + " u" + n + " 0 DC " + num(level));
+          break;
+        }
+      }
+    }
+    const double start = o.u_start.size() ? o.u_start(k) : 0.0;
+    net.push_back(".ic v(u" + n + ")=" + num(alpha * start));
+  }
+  net.push_back(".options interp reltol=1e-6 abstol=1e-15 vntol=1e-9");
+  // Steps no longer than the noise samples, so that the noise is resolved; a twentieth of the
+  // telegraph's dwell (its switches were too strong with longer steps: circuit-notes.md).
+  double max_step = std::min(step, tau / (10 * rate));
+  if (o.noise != Noise::none && o.temperature > 0) max_step = NT;
+  if (o.noise == Noise::telegraph && o.temperature > 0)
+    max_step = std::min(NT, (o.noise_correlation > 0 ? o.noise_correlation : NT) / 20);
+  net.push_back(".tran " + num(step) + " " + num(o.duration) + " 0 " + num(max_step) + " uic");
+  net.push_back(".end");
+  return net;
+}
+
+CircuitTrace simulate_inference(const Model& model, const Vector& x, const CircuitOptions& o) {
+  const std::vector<std::string> net = inference_netlist(model, x, o);
+  std::vector<std::string> nodes;
+  for (Index k = 0; k < model.K(); ++k) nodes.push_back("u" + std::to_string(k + 1));
+  for (Index k = 0; k < model.K(); ++k) nodes.push_back("s" + std::to_string(k + 1));
+  const auto start = std::chrono::steady_clock::now();
+  const Transient t = run_transient(net, nodes, o.seed);
+  CircuitTrace trace;
+  trace.wall_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  trace.time = t.time;
+  const Index K = model.K(), T = static_cast<Index>(t.time.size());
+  trace.U.resize(K, T);
+  trace.S.resize(K, T);
+  for (Index k = 0; k < K; ++k)
+    for (Index i = 0; i < T; ++i) {
+      trace.U(k, i) = t.voltages[static_cast<std::size_t>(k)][static_cast<std::size_t>(i)] / o.volts;
+      trace.S(k, i) = t.voltages[static_cast<std::size_t>(K + k)][static_cast<std::size_t>(i)] / o.volts;
+    }
+  return trace;
+}
+
+Matrix equation_solution(const Model& model, const Vector& x, const CircuitOptions& o, const std::vector<double>& times) {
+  EngineOptions e;
+  e.sampler = model.prior.kind == PriorKind::l1 ? SamplerKind::gradient_flow : SamplerKind::euler;
+  e.dtype = Dtype::float64;
+  e.temperature = 0;
+  e.eps = 1e-4;
+  const double dt = e.eps * o.tau_u;
+  std::unique_ptr<StepEngine> engine = make_step_engine(e);
+  ChainState chains = ChainState::zeros(model.K(), 1);
+  if (o.u_start.size()) chains.U.col(0) = o.u_start;
+  engine->load(model, chains);
+  engine->set_batch(Matrix(x));
+  Matrix out(model.K(), static_cast<Index>(times.size())), S;
+  std::uint64_t done = 0;
+  for (std::size_t i = 0; i < times.size(); ++i) {
+    const auto target = static_cast<std::uint64_t>(std::llround(times[i] / dt));
+    if (target > done) engine->run(target - done);
+    done = std::max(done, target);
+    engine->read_coefficients(S);
+    out.col(static_cast<Index>(i)) = S.col(0);
+  }
+  return out;
+}
+
+}  // namespace lsc::circuit
