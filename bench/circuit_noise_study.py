@@ -7,7 +7,7 @@ Runs `lsc circuit` on the K = 2 case of ../shared/docs/science.md (L0 prior, λ 
 steps or correlation times relative to τ_u, two simulations at a time, and prints P(s_k ≠ 0)
 and E[s_k] with batch-means standard errors against quadrature of the same smoothed posterior
 (tests/circuit/test_inference_circuit.cpp computes those). Usage:
-  bench/circuit_noise_study.py [--duration TAU] [--out DIR]
+  bench/circuit_noise_study.py [--duration TAU] [--seed S] [--only NAME ...] [--out DIR]
 """
 import argparse
 import concurrent.futures
@@ -37,12 +37,12 @@ def batch_mean(values, batches=20):
     return m, math.sqrt(sum((x - m) ** 2 for x in means) / (batches - 1) / batches)
 
 
-def run(case, lsc, out, duration):
+def run(case, lsc, out, duration, seed):
     name, noise, step, correlation = case
     folder = os.path.join(out, name)
     cmd = [lsc, "circuit", "--dictionary", os.path.join(out, "A.npy"), "--prior", "l0", "--pi", "0.3", "--lambda", "1",
            "--sigma", "0.5", "--data", os.path.join(out, "x.npy"), "--noise", noise, "--noise-step", str(step),
-           "--duration", str(duration), "--burn-in", "10", "--seed", "5", "--no-plots", "--out", folder]
+           "--duration", str(duration), "--burn-in", "10", "--seed", str(seed), "--no-plots", "--out", folder]
     if correlation:
         cmd += ["--correlation", str(correlation)]
     subprocess.run(cmd, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
@@ -65,6 +65,8 @@ def main():
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--duration", type=float, default=1000, help="simulated time per case, in units of tau_u")
     p.add_argument("--out", default="results/circuit_noise")
+    p.add_argument("--only", nargs="*", help="run only the cases whose names contain one of these, e.g. white_step0.01")
+    p.add_argument("--seed", type=int, default=5)
     p.add_argument("--lsc", default=os.path.join(os.path.dirname(__file__), "..", "build", "lsc"))
     a = p.parse_args()
     os.makedirs(a.out, exist_ok=True)
@@ -74,11 +76,13 @@ def main():
     cases += [(f"{n}_step{s}", n, s, 0) for n in ("uniform", "two_level") for s in (0.01, 0.04, 0.16)]
     # Telegraph: the noise step only bounds the simulator's step (a twentieth of the dwell).
     cases += [(f"telegraph_dwell{d}", "telegraph", d / 20, d) for d in (0.04, 0.16, 0.64, 2.5)]
+    if a.only:
+        cases = [c for c in cases if any(o in c[0] for o in a.only)]
     print(f"K = 2 L0 case, {a.duration:g} tau_u per case; quadrature: " + ", ".join(f"{k} {v}" for k, v in EXACT.items()))
     print("| noise | step or dwell (tau_u) | " + " | ".join(EXACT) + " | wall s |")
     print("| --- | --- | " + " | ".join("---" for _ in EXACT) + " | --- |")
     with concurrent.futures.ThreadPoolExecutor(max_workers=2) as pool:
-        for case, stats, wall in pool.map(lambda c: run(c, a.lsc, a.out, a.duration), cases):
+        for case, stats, wall in pool.map(lambda c: run(c, a.lsc, a.out, a.duration, a.seed), cases):
             name, noise, step, correlation = case
             cells = []
             for k in EXACT:

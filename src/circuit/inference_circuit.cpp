@@ -8,6 +8,7 @@
 
 #include "lsc/backend/step_engine.hpp"
 #include "lsc/circuit/ngspice.hpp"
+#include "lsc/circuit/noise_current.hpp"
 #include "lsc/core/error.hpp"
 
 namespace lsc::circuit {
@@ -28,7 +29,45 @@ constexpr double kClampRate = 1000;
 
 }  // namespace
 
+std::string prior_functions(const Model& model, Real smoothing, std::vector<std::string>& net) {
+  const PriorKind kind = model.prior.kind;
+  const double inv_var = 1.0 / (model.sigma * model.sigma), lambda = model.prior.lambda;
+  // The smoothed kinks (header): a(u) ≈ |u|, m(z) ≈ max(z, 0) (m(0) = 0), and their derivatives.
+  const std::string d = num(smoothing), sd = num(std::sqrt(smoothing)), u0 = num(model.prior.u0());
+  if (smooth_prior(kind)) {
+    net.push_back(".func absd(u) {sqrt(u*u+" + d + ")-" + sd + "}");
+    net.push_back(".func dabsd(u) {u/sqrt(u*u+" + d + ")}");
+    net.push_back(".func maxd(z) {0.5*(z+sqrt(z*z+" + d + ")-" + sd + ")}");
+    net.push_back(".func dmaxd(z) {0.5*(1+z/sqrt(z*z+" + d + "))}");
+    // A ramp that vanishes for z ≫ √δ (m has the floor −√δ/2 there): the L1 clamp's.
+    net.push_back(".func rampd(z) {0.5*(z+sqrt(z*z+" + d + "))}");
+  }
+  if (kind == PriorKind::l0) {
+    // eq. 3.9: s = max(|u| − u0, 0), C(u) = λ|u|.
+    net.push_back(".func sf(u) {maxd(absd(u)-" + u0 + ")}");
+    net.push_back(".func dsf(u) {dmaxd(absd(u)-" + u0 + ")*dabsd(u)}");
+    return "-dsf(U)*(G)*" + num(inv_var) + "-" + num(lambda) + "*dabsd(U)";
+  }
+  if (kind == PriorKind::l1) {
+    // The nonnegative L1 prior integrates s itself (app. C.B): τ ds/dt = −g/σ² − λ for s > 0,
+    // held at s = 0 by a stiff conductance where the drive pushes below zero (app. D's switch
+    // that shorts the capacitor). In the |u| form of eq. 3.9 instead, u = 0 is a fixed point of
+    // the noiseless dynamics that SSC's MAP circuit would never leave.
+    net.push_back(".func sf(u) {maxd(u)}");
+    return "-(G)*" + num(inv_var) + "-" + num(lambda) + "+" + num(kClampRate) + "*rampd(-U)";
+  }
+  net.push_back(".func sf(u) {u}");
+  return "-(G)*" + num(inv_var) + "-" + num(lambda) + "*U";
+}
+
 std::vector<std::string> noise_names() { return {"none", "white", "uniform", "two_level", "telegraph"}; }
+
+std::string substitute(std::string expression, const std::string& u, const std::string& g) {
+  for (const auto& [from, to] : {std::pair<std::string, std::string>{"U", u}, {"G", g}})
+    for (std::size_t at = expression.find(from); at != std::string::npos; at = expression.find(from, at + to.size()))
+      expression.replace(at, from.size(), to);
+  return expression;
+}
 
 Noise noise_from_name(const std::string& name) {
   const std::vector<std::string> names = noise_names();
@@ -51,6 +90,10 @@ Real fastest_rate(const Model& model, Real smoothing) {
   }
 }
 
+double noise_step(const Model& model, const CircuitOptions& o) {
+  return o.noise_step > 0 ? o.noise_step : o.tau_u / (100 * fastest_rate(model, o.smoothing));
+}
+
 std::vector<std::string> inference_netlist(const Model& model, const Vector& x, const CircuitOptions& o) {
   model.validate();
   const PriorKind kind = model.prior.kind;
@@ -65,43 +108,14 @@ std::vector<std::string> inference_netlist(const Model& model, const Vector& x, 
           "the start of u needs K = " + std::to_string(model.K()) + " values.");
   const Index K = model.K();
   const double alpha = o.volts, C = o.capacitance, tau = o.tau_u;
-  const double inv_var = 1.0 / (model.sigma * model.sigma), lambda = model.prior.lambda;
   const Matrix G = model.A.transpose() * model.A;  // the coupling grid (eq. 62-63)
   const Vector b = model.A.transpose() * x;        // the drive Aᵀx
   const double rate = fastest_rate(model, o.smoothing);
-  const double NT = o.noise_step > 0 ? o.noise_step : tau / (100 * rate);
+  const double NT = noise_step(model, o);
   const double step = o.sample_step > 0 ? o.sample_step : tau / 10;
 
   std::vector<std::string> net = {"* lsc inference circuit: " + Prior{kind}.name() + " prior, K = " + std::to_string(K)};
-  // The smoothed kinks (header): a(u) ≈ |u|, m(z) ≈ max(z, 0) (m(0) = 0), and their derivatives.
-  const std::string d = num(o.smoothing), sd = num(std::sqrt(o.smoothing)), u0 = num(model.prior.u0());
-  if (smooth_prior(kind)) {
-    net.push_back(".func absd(u) {sqrt(u*u+" + d + ")-" + sd + "}");
-    net.push_back(".func dabsd(u) {u/sqrt(u*u+" + d + ")}");
-    net.push_back(".func maxd(z) {0.5*(z+sqrt(z*z+" + d + ")-" + sd + ")}");
-    net.push_back(".func dmaxd(z) {0.5*(1+z/sqrt(z*z+" + d + "))}");
-    // A ramp that vanishes for z ≫ √δ (m has the floor −√δ/2 there): the L1 clamp's.
-    net.push_back(".func rampd(z) {0.5*(z+sqrt(z*z+" + d + "))}");
-  }
-  // s(u) and the integrator's drift τ du/dt (without noise), in terms of g = AᵀA s − Aᵀx.
-  std::string drift;
-  if (kind == PriorKind::l0) {
-    // eq. 3.9: s = max(|u| − u0, 0), C(u) = λ|u|.
-    net.push_back(".func sf(u) {maxd(absd(u)-" + u0 + ")}");
-    net.push_back(".func dsf(u) {dmaxd(absd(u)-" + u0 + ")*dabsd(u)}");
-    drift = "-dsf(U)*(G)*" + num(inv_var) + "-" + num(lambda) + "*dabsd(U)";
-  } else if (kind == PriorKind::l1) {
-    // The nonnegative L1 prior integrates s itself (app. C.B): τ ds/dt = −g/σ² − λ for s > 0,
-    // held at s = 0 by a stiff conductance where the drive pushes below zero (app. D's switch
-    // that shorts the capacitor). In the |u| form of eq. 3.9 instead, u = 0 is a fixed point of
-    // the noiseless dynamics that SSC's MAP circuit would never leave.
-    net.push_back(".func sf(u) {maxd(u)}");
-    drift = "-(G)*" + num(inv_var) + "-" + num(lambda) + "+" + num(kClampRate) + "*rampd(-U)";
-  } else {
-    net.push_back(".func sf(u) {u}");
-    drift = "-(G)*" + num(inv_var) + "-" + num(lambda) + "*U";
-  }
-  const double noise_amplitude = alpha * C * std::sqrt(2 * o.temperature / (tau * NT));
+  const std::string drift = prior_functions(model, o.smoothing, net);
   for (Index k = 0; k < K; ++k) {
     const std::string n = std::to_string(k + 1), u = "(v(u" + n + ")/" + num(alpha) + ")";
     net.push_back("C" + n + " u" + n + " 0 " + num(C));
@@ -112,38 +126,9 @@ std::vector<std::string> inference_netlist(const Model& model, const Vector& x, 
     for (Index j = 0; j < K; ++j)
       if (G(k, j) != 0) g += "+" + num(G(k, j) / alpha) + "*v(s" + std::to_string(j + 1) + ")";
     // The integrator's input current: C dV/dt = (αC/τ)·(τ du/dt).
-    std::string current = drift;
-    for (const auto& [from, to] : {std::pair<std::string, std::string>{"U", u}, {"G", g}})
-      for (std::size_t at = current.find(from); at != std::string::npos; at = current.find(from, at + to.size()))
-        current.replace(at, from.size(), to);
-    net.push_back("BU" + n + " 0 u" + n + " I = " + num(alpha * C / tau) + "*(" + current + ")");
-    if (o.temperature > 0) {
-      // Each source's low-frequency PSD is noise_amplitude²·NT (the white one's); see the header.
-      const std::string into = " 0 u" + n + " ";
-      switch (o.noise) {
-        case Noise::none:
-          break;
-        case Noise::white:
-          net.push_back("IN" + n + into + "TRNOISE(" + num(noise_amplitude) + " " + num(NT) + " 0 0)");
-          break;
-        case Noise::uniform:  // uniform on [−√3 a, √3 a]: variance a²
-          net.push_back("IN" + n + into + "TRRANDOM(1 " + num(NT) + " 0 " + num(std::sqrt(3.0) * noise_amplitude) + " 0)");
-          break;
-        case Noise::two_level:  // ±a: the sign of a held uniform
-          net.push_back("VR" + n + " r" + n + " 0 TRRANDOM(1 " + num(NT) + " 0 1 0)");
-          net.push_back("BN" + n + into + "I = " + num(noise_amplitude) + "*sgn(v(r" + n + "))");
-          break;
-        case Noise::telegraph: {
-          // Levels 0 and 2b with mean dwell t_d, less b: ±b, autocorrelation b² e^{−2|t|/t_d},
-          // low-frequency PSD b²·t_d = a²·NT.
-          const double dwell = o.noise_correlation > 0 ? o.noise_correlation : NT;
-          const double level = noise_amplitude * std::sqrt(NT / dwell);
-          net.push_back("IN" + n + into + "TRNOISE(0 0 0 0 " + num(2 * level) + " " + num(dwell) + " " + num(dwell) + ")");
-          net.push_back("IO" + n + " u" + n + " 0 DC " + num(level));
-          break;
-        }
-      }
-    }
+    net.push_back("BU" + n + " 0 u" + n + " I = " + num(alpha * C / tau) + "*(" + substitute(drift, u, g) + ")");
+    // The noise current, computed by lsc (noise_current.hpp).
+    if (o.noise != Noise::none && o.temperature > 0) net.push_back("IN" + n + " 0 u" + n + " EXTERNAL");
     const double start = o.u_start.size() ? o.u_start(k) : 0.0;
     net.push_back(".ic v(u" + n + ")=" + num(alpha * start));
   }
@@ -165,7 +150,10 @@ CircuitTrace simulate_inference(const Model& model, const Vector& x, const Circu
   for (Index k = 0; k < model.K(); ++k) nodes.push_back("u" + std::to_string(k + 1));
   for (Index k = 0; k < model.K(); ++k) nodes.push_back("s" + std::to_string(k + 1));
   const auto start = std::chrono::steady_clock::now();
-  const Transient t = run_transient(net, nodes, o.seed);
+  NoiseCurrent noise = noise_current(model, o, model.K());
+  const Transient t = run_transient(net, nodes, [&](const std::string& source, double time) {
+    return noise(std::stoi(source.substr(2)) - 1, time);  // "in3" is coefficient 3
+  });
   CircuitTrace trace;
   trace.wall_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   trace.time = t.time;

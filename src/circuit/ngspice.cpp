@@ -15,6 +15,7 @@ namespace {
 
 std::mutex g_ngspice;          // the library's one simulator
 std::string g_first_error;     // the first error line of the current call
+const ExternalCurrent* g_external = nullptr;  // the current call's EXTERNAL sources
 
 int on_output(char* line, int, void*) {
   const std::string s(line);
@@ -24,12 +25,18 @@ int on_output(char* line, int, void*) {
 }
 int on_status(char*, int, void*) { return 0; }
 int on_exit(int, NG_BOOL, NG_BOOL, int, void*) { return 0; }
+int on_current(double* value, double t, char* name, int, void*) {
+  *value = g_external && *g_external ? (*g_external)(name, t) : 0.0;
+  return 0;
+}
 
 void command(const std::string& c) { ngSpice_Command(const_cast<char*>(c.c_str())); }
 
 void start_once() {
   static const bool started = [] {
     ngSpice_Init(on_output, on_status, on_exit, nullptr, nullptr, nullptr, nullptr);
+    int ident = 0;
+    ngSpice_Init_Sync(nullptr, on_current, nullptr, &ident, nullptr);
     return true;
   }();
   (void)started;
@@ -40,13 +47,16 @@ void start_once() {
 bool ngspice_available(std::string*) { return true; }
 
 Transient run_transient(const std::vector<std::string>& netlist, const std::vector<std::string>& nodes,
-                        std::uint64_t seed) {
+                        const ExternalCurrent& external) {
   const std::lock_guard<std::mutex> lock(g_ngspice);
   start_once();
   g_first_error.clear();
+  g_external = &external;
+  struct Reset {
+    ~Reset() { g_external = nullptr; }
+  } reset;
   command("destroy all");  // the previous analyses' vectors
   command("remcirc");
-  command("set rndseed=" + std::to_string(seed % 2147483647u + 1));
   std::vector<std::string> lines = netlist;
   std::vector<char*> pointers;
   for (std::string& l : lines) pointers.push_back(l.data());
@@ -79,7 +89,7 @@ bool ngspice_available(std::string* why) {
   return false;
 }
 
-Transient run_transient(const std::vector<std::string>&, const std::vector<std::string>&, std::uint64_t) {
+Transient run_transient(const std::vector<std::string>&, const std::vector<std::string>&, const ExternalCurrent&) {
   std::string why;
   ngspice_available(&why);
   throw Error(why);

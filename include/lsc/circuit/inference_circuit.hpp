@@ -19,13 +19,14 @@
 
 namespace lsc::circuit {
 
-// The noise current of each integrator (docs/circuit.md). All but `none` have the same
-// low-frequency power spectral density, 2Tα²C²/τ_u, which sets the Langevin temperature T:
-//   white      Gaussian samples every noise_step, linearly interpolated (TRNOISE)
-//   uniform    uniform amplitudes held for noise_step, same variance (TRRANDOM): non-Gaussian
+// The noise current of each integrator (docs/circuit.md; computed by noise_current.hpp). All but
+// `none` have the same low-frequency power spectral density, 2Tα²C²/τ_u, which sets the Langevin
+// temperature T:
+//   white      Gaussian samples every noise_step, linearly interpolated
+//   uniform    uniform amplitudes held for noise_step, same variance: non-Gaussian
 //   two_level  ±a held for noise_step, same variance: the most non-Gaussian white noise
-//   telegraph  random telegraph noise ±a, mean dwell `noise_correlation` in each level (TRNOISE's
-//              RTS, its mean removed): coloured, correlation time noise_correlation / 2
+//   telegraph  random telegraph noise ±b, mean dwell `noise_correlation` in each level:
+//              coloured, correlation time noise_correlation / 2
 enum class Noise { none, white, uniform, two_level, telegraph };
 Noise noise_from_name(const std::string& name);
 std::string name_of(Noise noise);
@@ -49,6 +50,17 @@ struct CircuitOptions {
 // The fastest relaxation rate of the linearized dynamics, in units of 1/τ_u: max eig(AᵀA)/σ²
 // plus the prior's largest curvature (λ for the Gaussian prior, λ/√δ at the smoothed kink).
 Real fastest_rate(const Model& model, Real smoothing);
+
+// The time between noise samples: options.noise_step, or τ_u / (100·κ_max).
+double noise_step(const Model& model, const CircuitOptions& options);
+
+// The prior's part of a netlist, shared by the inference and learning circuits: appends the
+// .func lines of s(u) (`sf`) and of the smoothed kinks to `net`, and returns the integrator's drift
+// τ du/dt without noise as an expression in U (u) and G (g = Aᵀ(A s − x)), to be substituted.
+std::string prior_functions(const Model& model, Real smoothing, std::vector<std::string>& net);
+
+// `expression` with every U and G replaced by `u` and `g` (prior_functions' placeholders).
+std::string substitute(std::string expression, const std::string& u, const std::string& g);
 
 // The netlist for data point x (D): one integrator per coefficient, the nonlinearity's outputs
 // s_k as nodes, the noise sources, and a .tran line over options.duration.

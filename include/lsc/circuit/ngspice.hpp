@@ -3,6 +3,7 @@
 // in this process, node voltages handed back without files. The library is one global simulator
 // per process, so calls are serialized; run parallel simulations in separate processes.
 #include <cstdint>
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -16,10 +17,14 @@ struct Transient {
   std::vector<std::vector<double>> voltages;  // V, one series per requested node, same length
 };
 
-// Loads the netlist (its lines, the title first and ".end" last, with its own .tran line), seeds
-// ngspice's random sources (TRNOISE) with `seed`, runs it and returns the voltages of `nodes`.
+// The current of an EXTERNAL current source of the netlist (its name as ngspice writes it, in
+// lower case) at time t, in amperes.
+using ExternalCurrent = std::function<double(const std::string& source, double t)>;
+
+// Loads the netlist (its lines, the title first and ".end" last, with its own .tran line), runs
+// it, with `external` giving the EXTERNAL sources' currents, and returns the voltages of `nodes`.
 // Throws Error with one sentence when ngspice rejects the netlist or the analysis fails.
 Transient run_transient(const std::vector<std::string>& netlist, const std::vector<std::string>& nodes,
-                        std::uint64_t seed);
+                        const ExternalCurrent& external = {});
 
 }  // namespace lsc::circuit

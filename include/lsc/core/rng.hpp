@@ -27,6 +27,7 @@ enum class Purpose : std::uint32_t {
   nn_init = 8,         // neural-network weights (step: layer id, chain: output unit)
   svae_noise = 9,      // SVAE reparameterization noise n of SVAE eq. 25
   dead_zone_jump = 10, // L0 dead-zone jump accept/reject uniforms (langevin_update.hpp)
+  circuit_noise = 11,  // the circuit's noise currents (step: sample or dwell index, chain: source)
 };
 
 class Philox {
