@@ -13,14 +13,15 @@
 
 namespace lsc::circuit {
 
-namespace {
-
-// Every number with all its digits: std::to_string writes 1 nF as "0.000000".
-std::string num(double v) {
+std::string spice_number(double v) {
   char buffer[32];
   std::snprintf(buffer, sizeof buffer, "%.17g", v);
   return buffer;
 }
+
+namespace {
+
+const auto num = spice_number;
 
 bool smooth_prior(PriorKind kind) { return kind == PriorKind::l0 || kind == PriorKind::l1; }
 

@@ -12,11 +12,7 @@ namespace lsc::circuit {
 
 namespace {
 
-std::string num(double v) {
-  char buffer[32];
-  std::snprintf(buffer, sizeof buffer, "%.17g", v);
-  return buffer;
-}
+const auto num = spice_number;
 
 }  // namespace
 

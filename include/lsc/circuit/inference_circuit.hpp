@@ -51,6 +51,9 @@ struct CircuitOptions {
 // plus the prior's largest curvature (λ for the Gaussian prior, λ/√δ at the smoothed kink).
 Real fastest_rate(const Model& model, Real smoothing);
 
+// A number for a netlist with all its digits (std::to_string writes 1 nF as "0.000000").
+std::string spice_number(double v);
+
 // The time between noise samples: options.noise_step, or τ_u / (100·κ_max).
 double noise_step(const Model& model, const CircuitOptions& options);
 
