@@ -95,6 +95,15 @@ double noise_step(const Model& model, const CircuitOptions& o) {
   return o.noise_step > 0 ? o.noise_step : o.tau_u / (100 * fastest_rate(model, o.smoothing));
 }
 
+double noise_step_limit(const Model& model, const CircuitOptions& o, double noiseless) {
+  if (o.noise == Noise::none || o.temperature <= 0) return noiseless;
+  // No longer than the noise samples, so that the noise is resolved; a twentieth of the
+  // telegraph's dwell (its switches were too strong with longer steps: circuit-notes.md).
+  const double NT = noise_step(model, o);
+  if (o.noise != Noise::telegraph) return NT;
+  return std::min(NT, (o.noise_correlation > 0 ? o.noise_correlation : NT) / 20);
+}
+
 std::vector<std::string> inference_netlist(const Model& model, const Vector& x, const CircuitOptions& o) {
   model.validate();
   const PriorKind kind = model.prior.kind;
@@ -112,7 +121,6 @@ std::vector<std::string> inference_netlist(const Model& model, const Vector& x, 
   const Matrix G = model.A.transpose() * model.A;  // the coupling grid (eq. 62-63)
   const Vector b = model.A.transpose() * x;        // the drive Aᵀx
   const double rate = fastest_rate(model, o.smoothing);
-  const double NT = noise_step(model, o);
   const double step = o.sample_step > 0 ? o.sample_step : tau / 10;
 
   std::vector<std::string> net = {"* lsc inference circuit: " + Prior{kind}.name() + " prior, K = " + std::to_string(K)};
@@ -134,12 +142,7 @@ std::vector<std::string> inference_netlist(const Model& model, const Vector& x, 
     net.push_back(".ic v(u" + n + ")=" + num(alpha * start));
   }
   net.push_back(".options interp reltol=1e-6 abstol=1e-15 vntol=1e-9");
-  // Steps no longer than the noise samples, so that the noise is resolved; a twentieth of the
-  // telegraph's dwell (its switches were too strong with longer steps: circuit-notes.md).
-  double max_step = std::min(step, tau / (10 * rate));
-  if (o.noise != Noise::none && o.temperature > 0) max_step = NT;
-  if (o.noise == Noise::telegraph && o.temperature > 0)
-    max_step = std::min(NT, (o.noise_correlation > 0 ? o.noise_correlation : NT) / 20);
+  const double max_step = noise_step_limit(model, o, std::min(step, tau / (10 * rate)));
   net.push_back(".tran " + num(step) + " " + num(o.duration) + " 0 " + num(max_step) + " uic");
   net.push_back(".end");
   return net;

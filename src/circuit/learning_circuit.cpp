@@ -46,7 +46,6 @@ std::vector<std::string> learning_netlist(const Model& model, const BatchSource&
                num(double(b) * o.tau_x + edge) + " " + num(alpha * batches[b](d, n));
       net.push_back(pwl + ")");
     }
-  const double NT = noise_step(model, c);
   const double inv_NV = 1.0 / (double(N) * model.sigma * model.sigma);
   for (Index n = 0; n < N; ++n) {
     // r_n = A s_n − x_n (the residual grid).
@@ -79,8 +78,7 @@ std::vector<std::string> learning_netlist(const Model& model, const BatchSource&
       net.push_back(".ic v(" + a(d, k) + ")=" + num(alpha * model.A(d, k)));
     }
   const double step = c.sample_step > 0 ? c.sample_step : o.tau_x;
-  double max_step = tau / 20;
-  if (c.noise != Noise::none && c.temperature > 0) max_step = NT;
+  const double max_step = noise_step_limit(model, c, tau / 20);
   net.push_back(".options interp reltol=1e-6 abstol=1e-15 vntol=1e-9");
   net.push_back(".tran " + num(step) + " " + num(duration) + " 0 " + num(max_step) + " uic");
   net.push_back(".end");

@@ -51,6 +51,9 @@ struct CircuitOptions {
 // plus the prior's largest curvature (λ for the Gaussian prior, λ/√δ at the smoothed kink).
 Real fastest_rate(const Model& model, Real smoothing);
 
+// The simulator's largest time step: `noiseless` without noise, else one that resolves the noise.
+double noise_step_limit(const Model& model, const CircuitOptions& options, double noiseless);
+
 // A number for a netlist with all its digits (std::to_string writes 1 nF as "0.000000").
 std::string spice_number(double v);
 
