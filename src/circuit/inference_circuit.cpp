@@ -7,6 +7,7 @@
 #include <Eigen/Eigenvalues>
 
 #include "lsc/backend/step_engine.hpp"
+#include "lsc/circuit/gilbert_cell.hpp"
 #include "lsc/circuit/ngspice.hpp"
 #include "lsc/circuit/noise_current.hpp"
 #include "lsc/core/error.hpp"
@@ -61,13 +62,22 @@ std::string prior_functions(const Model& model, Real smoothing, std::vector<std:
   return "-(G)*" + num(inv_var) + "-" + num(lambda) + "*U";
 }
 
-std::vector<std::string> noise_names() { return {"none", "white", "uniform", "two_level", "telegraph"}; }
+std::vector<std::string> noise_names() { return {"none", "white", "uniform", "two_level", "telegraph", "pink"}; }
 
 std::string substitute(std::string expression, const std::string& u, const std::string& g) {
   for (const auto& [from, to] : {std::pair<std::string, std::string>{"U", u}, {"G", g}})
     for (std::size_t at = expression.find(from); at != std::string::npos; at = expression.find(from, at + to.size()))
       expression.replace(at, from.size(), to);
   return expression;
+}
+
+std::vector<std::string> multiplier_names() { return {"ideal", "gilbert"}; }
+
+Multiplier multiplier_from_name(const std::string& name) {
+  const std::vector<std::string> names = multiplier_names();
+  for (std::size_t i = 0; i < names.size(); ++i)
+    if (names[i] == name) return static_cast<Multiplier>(i);
+  throw Error("unknown multiplier '" + name + "'; choose " + either_of(names) + ".");
 }
 
 Noise noise_from_name(const std::string& name) {
@@ -104,6 +114,62 @@ double noise_step_limit(const Model& model, const CircuitOptions& o, double nois
   return std::min(NT, (o.noise_correlation > 0 ? o.noise_correlation : NT) / 20);
 }
 
+namespace {
+
+// The Gilbert-cell grids (app. C.A, gilbert_cell.hpp) appended to `net`; returns g_k's expression
+// for each k. A_dk is held on the upper quads as a voltage, shared by the cell (d, k) of the
+// first grid, whose row d sums A_dk s_k into r_d = (A s)_d − x_d, and the cell (k, d) of the
+// second, whose row k sums A_dk r_d into g_k. Between the grids, and from V(s) to the cells'
+// inputs, ideal differential amplifiers (B and E sources) shift the levels: an op-amp stage each
+// in hardware, whose gain the cell's measured gain trims.
+std::vector<std::string> gilbert_grids(const Model& model, const Vector& x, double alpha, std::vector<std::string>& net) {
+  const GilbertCell cell;
+  const double gain = cell.gain(), beta = cell.input_volts;
+  const Index D = model.D(), K = model.K();
+  const std::string vs = num(cell.supply), bias = num(cell.upper_bias);
+  for (const std::string& line : cell.definitions()) net.push_back(line);
+  net.push_back("VCC vcc 0 " + vs);
+  net.push_back("VEE vee 0 -" + vs);
+  for (Index d = 0; d < D; ++d)
+    for (Index k = 0; k < K; ++k) {
+      const std::string n = std::to_string(d + 1) + "_" + std::to_string(k + 1);
+      net.push_back("VAP" + n + " ap" + n + " 0 " + num(cell.upper_bias + beta * model.A(d, k) / 2));
+      net.push_back("VAM" + n + " am" + n + " 0 " + num(cell.upper_bias - beta * model.A(d, k) / 2));
+    }
+  for (Index k = 0; k < K; ++k) {  // V(s_k) = α s_k to ±β s_k / 2
+    const std::string n = std::to_string(k + 1);
+    net.push_back("ESP" + n + " sp" + n + " 0 s" + n + " 0 " + num(beta / (2 * alpha)));
+    net.push_back("ESM" + n + " sm" + n + " 0 s" + n + " 0 " + num(-beta / (2 * alpha)));
+  }
+  const double R1 = cell.load(static_cast<int>(K)), R2 = cell.load(static_cast<int>(D));
+  for (Index d = 0; d < D; ++d) {  // r = A s − x
+    const std::string n = std::to_string(d + 1);
+    net.push_back("RYP" + n + " vcc yp" + n + " " + num(R1));
+    net.push_back("RYM" + n + " vcc ym" + n + " " + num(R1));
+    for (Index k = 0; k < K; ++k) {
+      const std::string a = std::to_string(d + 1) + "_" + std::to_string(k + 1), s = std::to_string(k + 1);
+      net.push_back("XR" + a + " ap" + a + " am" + a + " sp" + s + " sm" + s + " yp" + n + " ym" + n + " vcc vee gilbert");
+    }
+    const std::string r = "((v(ym" + n + ")-v(yp" + n + "))*" + num(1 / (R1 * gain)) + "-(" + num(x(d)) + "))";
+    net.push_back("BRP" + n + " rp" + n + " 0 V = " + num(beta / 2) + "*" + r);
+    net.push_back("BRM" + n + " rm" + n + " 0 V = " + num(-beta / 2) + "*" + r);
+  }
+  std::vector<std::string> g(static_cast<std::size_t>(K));
+  for (Index k = 0; k < K; ++k) {  // g = Aᵀr
+    const std::string n = std::to_string(k + 1);
+    net.push_back("RZP" + n + " vcc zp" + n + " " + num(R2));
+    net.push_back("RZM" + n + " vcc zm" + n + " " + num(R2));
+    for (Index d = 0; d < D; ++d) {
+      const std::string a = std::to_string(d + 1) + "_" + n, r = std::to_string(d + 1);
+      net.push_back("XG" + a + " ap" + a + " am" + a + " rp" + r + " rm" + r + " zp" + n + " zm" + n + " vcc vee gilbert");
+    }
+    g[static_cast<std::size_t>(k)] = "((v(zm" + n + ")-v(zp" + n + "))*" + num(1 / (R2 * gain)) + ")";
+  }
+  return g;
+}
+
+}  // namespace
+
 std::vector<std::string> inference_netlist(const Model& model, const Vector& x, const CircuitOptions& o) {
   model.validate();
   const PriorKind kind = model.prior.kind;
@@ -125,6 +191,8 @@ std::vector<std::string> inference_netlist(const Model& model, const Vector& x, 
 
   std::vector<std::string> net = {"* lsc inference circuit: " + Prior{kind}.name() + " prior, K = " + std::to_string(K)};
   const std::string drift = prior_functions(model, o.smoothing, net);
+  const std::vector<std::string> gilbert_g =
+      o.multiplier == Multiplier::gilbert ? gilbert_grids(model, x, alpha, net) : std::vector<std::string>{};
   for (Index k = 0; k < K; ++k) {
     const std::string n = std::to_string(k + 1), u = "(v(u" + n + ")/" + num(alpha) + ")";
     net.push_back("C" + n + " u" + n + " 0 " + num(C));
@@ -134,6 +202,7 @@ std::vector<std::string> inference_netlist(const Model& model, const Vector& x, 
     std::string g = num(-b(k));
     for (Index j = 0; j < K; ++j)
       if (G(k, j) != 0) g += "+" + num(G(k, j) / alpha) + "*v(s" + std::to_string(j + 1) + ")";
+    if (!gilbert_g.empty()) g = gilbert_g[static_cast<std::size_t>(k)];
     // The integrator's input current: C dV/dt = (αC/τ)·(τ du/dt).
     net.push_back("BU" + n + " 0 u" + n + " I = " + num(alpha * C / tau) + "*(" + substitute(drift, u, g) + ")");
     // The noise current, computed by lsc (noise_current.hpp).
@@ -141,7 +210,9 @@ std::vector<std::string> inference_netlist(const Model& model, const Vector& x, 
     const double start = o.u_start.size() ? o.u_start(k) : 0.0;
     net.push_back(".ic v(u" + n + ")=" + num(alpha * start));
   }
-  net.push_back(".options interp reltol=1e-6 abstol=1e-15 vntol=1e-9");
+  // The Gilbert cells' outputs are millivolts on volts: their Newton iterations need a finer
+  // relative tolerance to resolve the product to 1e-4.
+  net.push_back(std::string(".options interp reltol=") + (gilbert_g.empty() ? "1e-6" : "1e-8") + " abstol=1e-15 vntol=1e-9");
   const double max_step = noise_step_limit(model, o, std::min(step, tau / (10 * rate)));
   net.push_back(".tran " + num(step) + " " + num(o.duration) + " 0 " + num(max_step) + " uic");
   net.push_back(".end");

@@ -7,6 +7,7 @@
 #include "lsc/circuit/ngspice.hpp"
 #include "lsc/circuit/noise_current.hpp"
 #include "lsc/core/error.hpp"
+#include "lsc/learn/learner.hpp"
 
 namespace lsc::circuit {
 
@@ -91,6 +92,8 @@ LearningTrace simulate_learning(const Model& model, const BatchSource& data, con
   std::vector<std::string> nodes;
   for (Index d = 0; d < D; ++d)
     for (Index k = 0; k < K; ++k) nodes.push_back("a" + std::to_string(d + 1) + "_" + std::to_string(k + 1));
+  for (Index n = 0; n < o.batch; ++n)
+    for (Index k = 0; k < K; ++k) nodes.push_back("s" + std::to_string(k + 1) + "_" + std::to_string(n + 1));
   const auto start = std::chrono::steady_clock::now();
   // Source "in{k}_{n}" is noise source n·K + k − 1.
   NoiseCurrent noise = noise_current(model, o.circuit, K * o.batch);
@@ -107,8 +110,36 @@ LearningTrace simulate_learning(const Model& model, const BatchSource& data, con
     for (Index d = 0; d < D; ++d)
       for (Index k = 0; k < K; ++k) A(d, k) = t.voltages[static_cast<std::size_t>(d * K + k)][i] / o.circuit.volts;
     trace.A.push_back(std::move(A));
+    Matrix S(K, o.batch);
+    for (Index n = 0; n < o.batch; ++n)
+      for (Index k = 0; k < K; ++k)
+        S(k, n) = t.voltages[static_cast<std::size_t>(D * K + n * K + k)][i] / o.circuit.volts;
+    trace.S.push_back(std::move(S));
   }
   return trace;
+}
+
+std::vector<Matrix> learning_equation_solution(const Model& model, const BatchSource& data,
+                                               const LearningCircuitOptions& o, Real eps) {
+  const double tau = o.circuit.tau_u;
+  LearnerOptions l;
+  l.batch = o.batch;
+  l.tau_A = o.tau_A / tau / eps;  // in steps of ε·τ_u
+  l.tau_x = static_cast<std::uint64_t>(std::llround(o.tau_x / tau / eps));
+  require(l.tau_x > 0, "tau_x must be at least one step of eps * tau_u.");
+  EngineOptions e;
+  e.sampler = model.prior.kind == PriorKind::l1 ? SamplerKind::gradient_flow : SamplerKind::euler;
+  e.dtype = Dtype::float64;
+  e.temperature = o.circuit.noise == Noise::none ? 0 : o.circuit.temperature;
+  e.eps = eps;
+  e.seed = o.circuit.seed;
+  SimultaneousLearner learner(model, data, l, e);
+  std::vector<Matrix> out;
+  for (std::uint64_t b = 0; b < o.batches; ++b) {
+    for (std::uint64_t i = 0; i < l.tau_x; ++i) learner.step();
+    out.push_back(learner.model().A);
+  }
+  return out;
 }
 
 }  // namespace lsc::circuit

@@ -7,7 +7,6 @@
 #include "lsc/circuit/learning_circuit.hpp"
 #include "lsc/circuit/ngspice.hpp"
 #include "lsc/data/bars.hpp"
-#include "lsc/learn/learner.hpp"
 
 namespace lsc::circuit {
 namespace {
@@ -32,22 +31,10 @@ TEST(LearningCircuit, NoiselessL1CircuitLearnsTheDictionaryOfLscsLearner) {
   o.batches = 10;
   const LearningTrace t = simulate_learning(m, data, o);
 
-  // The same dynamics in lsc: SSC's gradient flow at ε = Δt/τ_u = 0.01, times in steps.
-  const double eps = 0.01;
-  LearnerOptions l;
-  l.batch = o.batch;
-  l.tau_A = o.tau_A / o.circuit.tau_u / eps;
-  l.tau_x = static_cast<std::uint64_t>(std::llround(o.tau_x / o.circuit.tau_u / eps));
-  EngineOptions e;
-  e.sampler = SamplerKind::gradient_flow;
-  e.dtype = Dtype::float64;
-  e.temperature = 0;
-  e.eps = eps;
-  SimultaneousLearner learner(m, data, l, e);
-  for (std::uint64_t i = 0; i < l.tau_x * o.batches; ++i) learner.step();
+  // The same dynamics in lsc: SSC's gradient flow at ε = Δt/τ_u = 0.01.
+  const Matrix lsc = learning_equation_solution(m, data, o, 0.01).back();
 
   const Matrix& circuit = t.A.back();
-  const Matrix& lsc = learner.model().A;
   const double moved = (lsc - m.A).cwiseAbs().maxCoeff(), differ = (circuit - lsc).cwiseAbs().maxCoeff();
   std::cout << "the dictionary moved by up to " << moved << "; circuit against lsc: " << differ << "; simulated "
             << t.time.back() << " s in " << t.wall_s << " s\n";

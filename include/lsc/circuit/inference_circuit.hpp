@@ -20,17 +20,27 @@
 namespace lsc::circuit {
 
 // The noise current of each integrator (docs/circuit.md; computed by noise_current.hpp). All but
-// `none` have the same low-frequency power spectral density, 2Tα²C²/τ_u, which sets the Langevin
-// temperature T:
+// `none` and `pink` have the same low-frequency power spectral density, 2Tα²C²/τ_u, which sets the
+// Langevin temperature T:
 //   white      Gaussian samples every noise_step, linearly interpolated
 //   uniform    uniform amplitudes held for noise_step, same variance: non-Gaussian
 //   two_level  ±a held for noise_step, same variance: the most non-Gaussian white noise
 //   telegraph  random telegraph noise ±b, mean dwell `noise_correlation` in each level:
 //              coloured, correlation time noise_correlation / 2
-enum class Noise { none, white, uniform, two_level, telegraph };
+//   pink       1/f noise between 1/(2π noise_correlation) and 1/(2π noise_step), whose density
+//              equals the white noise's at ω = 1/τ_u (it has no low-frequency limit)
+enum class Noise { none, white, uniform, two_level, telegraph, pink };
 Noise noise_from_name(const std::string& name);
 std::string name_of(Noise noise);
 std::vector<std::string> noise_names();
+
+// The multipliers of the coupling g = Aᵀ(A s − x) (app. C.A):
+//   ideal    behavioural sources with AᵀA and Aᵀx precomputed as conductances
+//   gilbert  2·D·K transistor-level Gilbert cells (gilbert_cell.hpp): D rows form r = A s − x,
+//            K rows form g = Aᵀr, with A held on their inputs as voltages (inference only)
+enum class Multiplier { ideal, gilbert };
+Multiplier multiplier_from_name(const std::string& name);
+std::vector<std::string> multiplier_names();
 
 struct CircuitOptions {
   Real tau_u = 1e-3;         // s, R·C of each coefficient integrator
@@ -39,8 +49,10 @@ struct CircuitOptions {
   Real temperature = 1;      // T of eq. 2.27
   Noise noise = Noise::white;
   Real noise_step = 0;       // s between the noise source's samples (0: τ_u / (100·κ_max))
-  Real noise_correlation = 0;  // s, telegraph: mean dwell in each level (0: noise_step)
+  Real noise_correlation = 0;  // s, telegraph: mean dwell in each level (0: noise_step);
+                               // pink: longest correlation time (0: duration)
   Real smoothing = 0.01;     // δ (in units of u²)
+  Multiplier multiplier = Multiplier::ideal;
   Real duration = 100e-3;    // s simulated
   Real sample_step = 0;      // s between output points (0: τ_u / 10)
   std::uint64_t seed = 0;

@@ -25,7 +25,8 @@ struct LearningCircuitOptions {
 
 struct LearningTrace {
   std::vector<double> time;   // s
-  std::vector<Matrix> A;      // the dictionary at each time
+  std::vector<Matrix> A;      // the dictionary at each time (D × K)
+  std::vector<Matrix> S;      // the coefficients at each time (K × N: chain n holds point n of the batch)
   double wall_s = 0;
 };
 
@@ -33,5 +34,11 @@ std::vector<std::string> learning_netlist(const Model& model, const BatchSource&
 
 // Builds and runs the netlist through libngspice; model.A is the start.
 LearningTrace simulate_learning(const Model& model, const BatchSource& data, const LearningCircuitOptions& options);
+
+// The same learning by lsc's own SimultaneousLearner, with time steps ε·τ_u: SSC's gradient flow
+// for l1, eq. 3.9's Euler steps otherwise, at the circuit's temperature (0 without noise; its
+// noise is then the learner's own, not the circuit's). The dictionary after each batch (D × K).
+std::vector<Matrix> learning_equation_solution(const Model& model, const BatchSource& data,
+                                               const LearningCircuitOptions& options, Real eps = 0.01);
 
 }  // namespace lsc::circuit
