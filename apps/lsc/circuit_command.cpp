@@ -13,6 +13,7 @@
 #include "lsc/io/npy.hpp"
 #include "lsc/run/records.hpp"
 #include "lsc/run/run_folder.hpp"
+#include "lsc/run/run_lock.hpp"
 #include "options.hpp"
 #include "plot_script.hpp"
 
@@ -212,7 +213,7 @@ int CircuitCommand::run_learning(Model model) {
   o.circuit.duration = double(batches_) * o.tau_x;
 
   const fs::path out(out_);
-  fs::create_directories(out);
+  const run::RunFolderLock lock(out);  // one writer per run folder, as lsc train
   std::string netlist;
   for (const std::string& line : circuit::learning_netlist(model, *data.source, o)) netlist += line + "\n";
   io::write_file_atomic(out / "circuit.cir", netlist);

@@ -1,6 +1,7 @@
 // The lsc command: parses options into the services' Configs and calls them. No math here.
 #include <CLI/CLI.hpp>
 
+#include <algorithm>
 #include <chrono>
 #include <csignal>
 #include <cstdio>
@@ -26,6 +27,7 @@
 #include "lsc/io/atomic_file.hpp"
 #include "lsc/io/npy.hpp"
 #include "lsc/run/checkpoint.hpp"
+#include "lsc/run/run_lock.hpp"
 #include "lsc/run/infer.hpp"
 #include "lsc/run/model_data.hpp"
 #include "lsc/run/records.hpp"
@@ -157,6 +159,9 @@ int run_train(TrainArgs& a, const std::shared_ptr<dist::Communicator>& ranks) {
   // Fail on a bad configuration before any work or output.
   c = run::resolve_defaults(c, data.source->dim());
 
+  // One writer per run folder: a second lsc training into the same --out is refused here.
+  std::optional<run::RunFolderLock> lock;
+  if (root) lock.emplace(a.out);
   std::optional<run::TrainCheckpoint> resume;
   const fs::path checkpoint_file = fs::path(a.out) / "checkpoint.bin";
   if (a.resume) resume = run::load_checkpoint(checkpoint_file, c);
@@ -402,6 +407,27 @@ int fail(const dist::MpiSession* mpi, const char* kind, const char* what, int co
   mpi->abort(code);
 }
 
+// Counts are unsigned, and CLI11 would wrap "-1" to 2^64 − 1: a run that never ends.
+void refuse_negative_counts(CLI::App* app) {
+  static const CLI::Validator non_negative(
+      [](const std::string& v) { return !v.empty() && v[0] == '-' ? std::string("a count cannot be negative") : std::string(); },
+      "");
+  for (CLI::Option* o : app->get_options())
+    if (o->get_type_name() == "UINT") o->check(non_negative);
+  for (CLI::App* sub : app->get_subcommands({})) refuse_negative_counts(sub);
+}
+
+// A parse error as the error contract has it: one sentence, exit 2 (CLI11's own codes are
+// 101-120 and its message two lines).
+int parse_failure(const CLI::App& app, const CLI::ParseError& e, dist::MpiSession& mpi) {
+  std::string what = e.what();
+  while (!what.empty() && (what.back() == '\n' || what.back() == '.' || what.back() == ' ')) what.pop_back();
+  std::replace(what.begin(), what.end(), '\n', ' ');
+  std::string command = "lsc";
+  for (const CLI::App* sub : app.get_subcommands()) command += " " + sub->get_name();
+  return fail(&mpi, "error", (what + "; see '" + command + " --help' for the options.").c_str(), 2);
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -412,6 +438,9 @@ int main(int argc, char** argv) {
   } catch (const Error& e) {
     return fail(nullptr, "error", e.what(), 2);
   }
+  // Past a file-size limit (ulimit -f) a write fails with EFBIG and is reported like a full disk,
+  // instead of SIGXFSZ killing the process mid-write.
+  std::signal(SIGXFSZ, SIG_IGN);
   const std::shared_ptr<dist::Communicator> ranks = mpi->world();
   CLI::App app{"lsc: Langevin sparse coding — sample the posterior of sparse codes and learn the dictionary and prior."};
   app.require_subcommand(1);
@@ -430,10 +459,12 @@ int main(int argc, char** argv) {
   cli::CircuitCommand circuit_command(app);
   BenchArgs bench;
   add_bench(app, bench);
+  refuse_negative_counts(&app);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
-    return ranks->rank() == 0 ? app.exit(e) : (e.get_exit_code() ? 2 : 0);
+    if (e.get_exit_code() != 0) return parse_failure(app, e, *mpi);
+    return ranks->rank() == 0 ? app.exit(e) : 0;  // --help, --version
   }
   try {
     if (ranks->size() > 1)

@@ -372,6 +372,7 @@ std::vector<Image> read_mat(const fs::path& file, const std::string& variable) {
   // Headers only while searching, so skipped variables are never loaded.
   std::string chosen, seen;
   bool found = false;
+  long double claimed_bytes = 0, holds_bytes = 0;
   while (const MatVar info{Mat_VarReadNextInfo(mat.get())}) {
     const std::string var_name = info->name != nullptr ? info->name : "";
     seen += (seen.empty() ? "" : ", ") + var_name;
@@ -379,6 +380,11 @@ std::vector<Image> read_mat(const fs::path& file, const std::string& variable) {
                              : var_name == variable;
     if (found) {
       chosen = var_name;
+      // What the header claims against what the file can hold (zlib expands at most 1032:1),
+      // so that a corrupt header is refused before matio allocates it (found by fuzzing).
+      claimed_bytes = static_cast<long double>(Mat_SizeOfClass(info->class_type));
+      for (int i = 0; i < info->rank && info->dims != nullptr; ++i) claimed_bytes *= static_cast<long double>(info->dims[i]);
+      holds_bytes = static_cast<long double>(fs::file_size(file)) * (info->compression != MAT_COMPRESSION_NONE ? 1032 : 1);
       break;
     }
   }
@@ -389,8 +395,11 @@ std::vector<Image> read_mat(const fs::path& file, const std::string& variable) {
   require(found, name + ": the MAT-file has no variable named '" + variable + "'" + has +
                      "; pass one of those names.");
 
-  const MatVar var{Mat_VarRead(mat.get(), chosen.c_str())};
   const std::string where = name + ":" + chosen;
+  require(claimed_bytes <= holds_bytes,
+          where + ": the variable claims " + std::to_string(static_cast<unsigned long long>(std::min<long double>(claimed_bytes, 1e19L))) +
+              " bytes, more than a file of this size can hold, so the file is corrupt; re-save it.");
+  const MatVar var{Mat_VarRead(mat.get(), chosen.c_str())};
   require(var != nullptr && var->data != nullptr,
           where +
               ": matio could not read this variable, so the file is probably truncated or "

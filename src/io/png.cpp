@@ -1,5 +1,8 @@
 #include "lsc/io/png.hpp"
 
+#include <cerrno>
+#include <cstring>
+
 #include <png.h>
 
 #include <algorithm>
@@ -52,8 +55,13 @@ void write_png(const std::filesystem::path& path, const std::vector<std::uint8_t
   image.format = channels == 1 ? PNG_FORMAT_GRAY : PNG_FORMAT_RGB;
   const int ok = png_image_write_to_stdio(&image, file.file(), 0, pixels.data(),
                                           static_cast<png_int_32>(width * channels), nullptr);
+  const int err = errno;
   const std::string message = image.message;
   png_image_free(&image);
+  // A write that failed underneath libpng (a full disk) is the disk's fault, not the image's.
+  if (ok == 0 && std::ferror(file.file()))
+    throw Error(name + ": writing failed (" + std::strerror(err ? err : EIO) +
+                "); free disk space or choose another output path.");
   require(ok != 0, name + ": libpng could not encode the image (" + message +
                        "); check the image size and the output path.");
   file.commit();

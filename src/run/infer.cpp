@@ -153,6 +153,7 @@ InferResult infer(const Model& model, const Eigen::Ref<const Matrix>& X, const I
                                      " features per point but the dictionary has D = " +
                                      std::to_string(model.D()) + "; pass data of shape (N, " +
                                      std::to_string(model.D()) + ").");
+  require(X.cols() > 0, "the data have no points (shape (0, " + std::to_string(X.rows()) + ")); pass at least one row.");
   require(X.allFinite(), "the data contain NaN or infinite values; remove or impute them first.");
   const bool sampling = sampler_for_infer_method(c.method) != nullptr;
   if (sampling) {

@@ -28,6 +28,68 @@ namespace {
 
 constexpr const char* kNetworks[] = {"shared", "mean", "variance"};
 
+// The run folder as a set (issue: a kill or a full disk between the renames left new and old
+// files side by side, which loaded as one run): save_run removes manifest.json first, names it in
+// model.json, and writes it last with every file's size and FNV-1a digest; a folder whose
+// model.json names a manifest loads only when the files match it.
+constexpr const char* kManifest = "manifest.json";
+
+std::string fnv1a(const fs::path& file) {
+  std::ifstream in(file, std::ios::binary);
+  require(in.good(), file.string() + ": cannot read it to check the run folder; re-create the run.");
+  std::uint64_t h = 1469598103934665603ull;
+  char buffer[1 << 16];
+  while (in) {
+    in.read(buffer, sizeof buffer);
+    for (std::streamsize i = 0; i < in.gcount(); ++i) {
+      h ^= static_cast<unsigned char>(buffer[i]);
+      h *= 1099511628211ull;
+    }
+  }
+  std::ostringstream hex;
+  hex << std::hex << std::setw(16) << std::setfill('0') << h;
+  return hex.str();
+}
+
+// Lists the files save_run wrote (not checkpoint.bin, which training rewrites before the folder,
+// nor what people or other commands add).
+void write_manifest(const fs::path& dir, bool encoder) {
+  std::vector<std::string> names = {"model.json", "dictionary.npy", "metrics.csv", "summary.json", "dictionary.png"};
+  if (encoder)
+    for (const auto& entry : fs::directory_iterator(dir / "encoder"))
+      if (entry.is_regular_file() && entry.path().filename().string().front() != '.')
+        names.push_back("encoder/" + entry.path().filename().string());
+  json files = json::object();
+  for (const std::string& name : names)
+    files[name] = {{"bytes", fs::file_size(dir / name)}, {"fnv1a64", fnv1a(dir / name)}};
+  io::write_file_atomic(dir / kManifest, json{{"files", files}}.dump(2) + "\n");
+}
+
+// Throws unless every file the manifest lists is there with its size and digest.
+void check_manifest(const fs::path& dir) {
+  const auto broken = [&](const std::string& why) {
+    return Error(dir.string() + ": the run folder is incomplete or mixed (" + why +
+                 "), as a run that stopped while writing it leaves it; re-create it with 'lsc train' "
+                 "(with --resume if it wrote checkpoints), or remove \"manifest\" from model.json if you edited "
+                 "the files on purpose.");
+  };
+  std::ifstream in(dir / kManifest);
+  if (!in.good()) throw broken("manifest.json is missing");
+  json m;
+  try {
+    in >> m;
+    for (const auto& [name, f] : m.at("files").items()) {
+      const fs::path file = dir / name;
+      std::error_code ec;
+      const auto bytes = fs::file_size(file, ec);
+      if (ec || bytes != f.at("bytes").get<std::uintmax_t>() || fnv1a(file) != f.at("fnv1a64").get<std::string>())
+        throw broken(name + " does not match manifest.json");
+    }
+  } catch (const json::exception& e) {
+    throw broken(std::string("manifest.json is malformed: ") + e.what());
+  }
+}
+
 const nn::Mlp& network(const Svae& svae, const std::string& name) {
   return name == "shared" ? svae.shared_net() : name == "mean" ? svae.mean_net() : svae.variance_net();
 }
@@ -46,15 +108,11 @@ void save_mosaic(const fs::path& file, const Matrix& A, bool sort_by_norm) {
   io::write_dictionary_png(file, A, o);
 }
 
-void save_run(const fs::path& dir, const TrainResult& result, const RunInfo& info, const RunSummary* summary) {
-  std::error_code ec;
-  fs::create_directories(dir, ec);
-  require(!ec && fs::is_directory(dir), dir.string() + ": cannot create the run folder (" + ec.message() +
-                                            "); choose a writable --out path.");
+namespace {
+
+// The files of a run folder, into `dir` (save_run's staging folder).
+void write_run_files(const fs::path& dir, const TrainResult& result, const RunInfo& info, const RunSummary* summary) {
   const Model& m = result.model;
-  // A is D×K column-major: its bytes are the C-order (K, D) array.
-  io::write_npy(dir / "dictionary.npy", m.A.data(),
-                {static_cast<std::size_t>(m.K()), static_cast<std::size_t>(m.D())});
   json model = {{"version", LSC_VERSION},
                 {"D", m.D()},
                 {"K", m.K()},
@@ -66,9 +124,13 @@ void save_run(const fs::path& dir, const TrainResult& result, const RunInfo& inf
                 {"elapsed_s", result.elapsed_s},
                 {"data", info.data},
                 {"preprocessing", info.preprocessing},
-                {"config", config_json(result.config)}};
+                {"config", config_json(result.config)},
+                {"manifest", kManifest}};
   if (result.svae) model["encoder"] = "encoder/encoder.json";
   io::write_file_atomic(dir / "model.json", model.dump(2) + "\n");
+  // A is D×K column-major: its bytes are the C-order (K, D) array.
+  io::write_npy(dir / "dictionary.npy", m.A.data(),
+                {static_cast<std::size_t>(m.K()), static_cast<std::size_t>(m.D())});
   io::write_file_atomic(dir / "metrics.csv", metrics_csv(result.metrics));
   const RunSummary computed =
       summary ? RunSummary{} : run_summary(result, info.truth ? &*info.truth : nullptr, info.preprocessing);
@@ -76,6 +138,44 @@ void save_run(const fs::path& dir, const TrainResult& result, const RunInfo& inf
                         to_json(summary ? *summary : computed, run_summary_fields()).dump(2) + "\n");
   save_mosaic(dir / "dictionary.png", elements_in_pixel_space(m.A, info.preprocessing));
   if (result.svae) save_encoder(dir / "encoder", *result.svae);
+  write_manifest(dir, result.svae != nullptr);
+}
+
+}  // namespace
+
+// Every file is first written to .incoming/ (a full disk or a bad value fails there, and the
+// folder keeps the previous run whole), then renamed into place, which needs no space: the
+// manifest goes out first and comes in last, so a kill between the renames leaves a folder that
+// load refuses, never one that mixes two runs.
+void save_run(const fs::path& dir, const TrainResult& result, const RunInfo& info, const RunSummary* summary) {
+  std::error_code ec;
+  fs::create_directories(dir, ec);
+  require(!ec && fs::is_directory(dir), dir.string() + ": cannot create the run folder (" +
+                                            (ec ? ec.message() : "a file has that name") + "); choose a writable --out path.");
+  const fs::path incoming = dir / ".incoming";
+  fs::remove_all(incoming, ec);
+  fs::create_directories(incoming, ec);
+  require(!ec, incoming.string() + ": cannot create it (" + ec.message() + "); choose a writable --out path.");
+  struct Cleanup {
+    fs::path path;
+    ~Cleanup() {
+      std::error_code ignored;
+      fs::remove_all(path, ignored);
+    }
+  } cleanup{incoming};
+  write_run_files(incoming, result, info, summary);
+
+  const auto move_in = [&](const std::string& name) {
+    std::error_code e;
+    if (fs::is_directory(dir / name)) fs::remove_all(dir / name, e);  // encoder/: rename cannot replace a full folder
+    if (!e) fs::rename(incoming / name, dir / name, e);
+    require(!e, (dir / name).string() + ": cannot move it into place (" + e.message() + "); choose a writable --out path.");
+  };
+  fs::remove(dir / kManifest, ec);
+  require(!ec, (dir / kManifest).string() + ": cannot replace it (" + ec.message() + "); choose a writable --out path.");
+  for (const std::string name : {"model.json", "dictionary.npy", "metrics.csv", "summary.json", "dictionary.png"}) move_in(name);
+  if (result.svae) move_in("encoder");
+  move_in(kManifest);
 }
 
 RunSummary run_summary(const TrainResult& result, const Matrix* truth, const nlohmann::json& preprocessing) {
@@ -149,6 +249,7 @@ nlohmann::json read_model_json(const fs::path& dir) {
   } catch (const std::exception& e) {
     throw Error(file.string() + ": not valid JSON (" + e.what() + "); re-create it with 'lsc train'.");
   }
+  if (j.contains("manifest")) check_manifest(dir);  // folders from before manifests have none
   return j;
 }
 }  // namespace
@@ -160,15 +261,17 @@ namespace {
 Model model_of(const fs::path& dir, const json& j) {
   const fs::path file = dir / "model.json";
   Model m;
+  Index K = 0, D = 0;
   try {
     const json& p = j.at("prior");
     m.prior = Prior::make(Prior::kind_from_name(p.at("name").get<std::string>()), p.at("lambda").get<Real>(),
                           p.at("pi").get<Real>());
     m.sigma = j.at("sigma").get<Real>();
+    K = j.value("K", Index(0));
+    D = j.value("D", Index(0));
   } catch (const json::exception& e) {
     throw Error(file.string() + ": missing or malformed field (" + e.what() + "); re-create it with 'lsc train'.");
   }
-  const Index K = j.value("K", Index(0)), D = j.value("D", Index(0));
   const io::NpyArray a = io::read_npy(dir / "dictionary.npy");
   require(a.shape.size() == 2 && Index(a.shape[0]) == K && Index(a.shape[1]) == D,
           (dir / "dictionary.npy").string() + ": expected shape (" + std::to_string(K) + ", " + std::to_string(D) +
@@ -181,8 +284,8 @@ Model model_of(const fs::path& dir, const json& j) {
 
 Model load_model(const fs::path& dir) { return model_of(dir, read_model_json(dir)); }
 
-SavedRun load_run(const fs::path& dir) {
-  const json j = read_model_json(dir);
+namespace {
+SavedRun saved_run_of(const fs::path& dir, const json& j) {
   const std::string what = (dir / "model.json").string();
   SavedRun run;
   TrainResult& r = run.result;
@@ -215,6 +318,18 @@ SavedRun load_run(const fs::path& dir) {
   }
   return run;
 }
+}  // namespace
+
+SavedRun load_run(const fs::path& dir) {
+  const json j = read_model_json(dir);
+  const std::string what = (dir / "model.json").string();
+  try {
+    return saved_run_of(dir, j);
+  } catch (const json::exception& e) {  // a field of the wrong type (found by fuzzing)
+    throw Error(what + ": missing or malformed field (" + e.what() + "); re-create it with 'lsc train'.");
+  }
+}
+
 
 Svae load_svae(const fs::path& dir) {
   Model model = load_model(dir);

@@ -8,6 +8,7 @@
 #include <fstream>
 #include <iterator>
 #include <limits>
+#include <random>
 #include <sstream>
 #include <string>
 
@@ -108,6 +109,82 @@ TEST_F(Cli, KilledRunResumesBitExactly) {
   EXPECT_EQ(slurp(whole / "dictionary.npy"), slurp(killed / "dictionary.npy"));
   // Resuming with other settings is refused, naming the fix.
   expect_one_sentence_error(lsc(opts + " --tau-A 10 --resume --out " + killed.string()), "same options");
+}
+
+// Two trainings into one --out: the second is refused with one sentence while the first runs,
+// instead of interleaving their files; killing the first (kill -9) leaves no stale lock.
+TEST_F(Cli, SecondTrainingIntoTheSameFolderIsRefused) {
+  const std::string opts = "train --data bars --quiet --method lsc --batch 50 --steps 1000000 --seed 5";
+  const fs::path run = dir_ / "run", pid_file = dir_ / "pid";
+  ASSERT_EQ(std::system((std::string(LSC_BINARY) + " " + opts + " --out " + run.string() + " > /dev/null 2>&1 & echo $! > " +
+                         pid_file.string()).c_str()), 0);
+  const std::string pid = slurp(pid_file);
+  for (int i = 0; i < 2000 && (!fs::exists(run / ".lock") || fs::file_size(run / ".lock") == 0); ++i) ::usleep(5000);
+  expect_one_sentence_error(lsc("train --data bars --quiet --steps 100 --out " + run.string()),
+                            "is being written by another lsc process (pid " + pid.substr(0, pid.find('\n')) + ")");
+  ASSERT_EQ(std::system(("kill -9 " + pid).c_str()), 0) << "the first run ended before the second was tried";
+  for (int i = 0; i < 400 && std::system(("kill -0 " + pid + " 2>/dev/null").c_str()) == 0; ++i) ::usleep(5000);
+  const CliResult r = lsc("train --data bars --quiet --steps 100 --out " + run.string());
+  EXPECT_EQ(r.status, 0) << r.err;
+}
+
+// Crash-safe run folders: 20 kill -9 at seeded random moments (while it trains, writes a
+// checkpoint or writes the folder), each followed by --resume (or a fresh start while there is
+// no checkpoint yet); the run that finishes is byte-identical to one never interrupted, and a
+// folder left by a kill is either whole or refused by lsc infer.
+TEST_F(Cli, TwentyKillsAtRandomMomentsThenResumeIsBitExact) {
+  const std::string opts =
+      "train --data bars --quiet --method lsc --batch 50 --steps 20000 --checkpoint-every 500 --metrics-every 500 --seed 7";
+  const fs::path whole = dir_ / "whole", killed = dir_ / "killed", pid_file = dir_ / "pid";
+  ASSERT_EQ(lsc(opts + " --out " + whole.string()).status, 0);
+  const fs::path X = dir_ / "X.npy";
+  ASSERT_EQ(lsc("generate bars --n 5 --out " + X.string()).status, 0);
+  std::mt19937 rng(2026);
+  std::uniform_int_distribution<int> delay_ms(20, 400);
+  int kills = 0, resumes = 0;
+  for (int i = 0; i < 20; ++i) {
+    const bool resume = fs::exists(killed / "checkpoint.bin");
+    resumes += resume;
+    ASSERT_EQ(std::system((std::string(LSC_BINARY) + " " + opts + (resume ? " --resume" : "") + " --out " + killed.string() +
+                           " > /dev/null 2>&1 & echo $! > " + pid_file.string()).c_str()), 0);
+    const std::string pid = slurp(pid_file).substr(0, slurp(pid_file).find('\n'));
+    ::usleep(1000 * delay_ms(rng));
+    kills += std::system(("kill -9 " + pid + " 2>/dev/null").c_str()) == 0;
+    for (int w = 0; w < 400 && std::system(("kill -0 " + pid + " 2>/dev/null").c_str()) == 0; ++w) ::usleep(5000);
+    if (fs::exists(killed / "model.json")) {  // whole, or refused with one sentence
+      const CliResult r = lsc("infer --model " + killed.string() + " --data " + X.string() + " --samples 5 --quiet");
+      if (r.status != 0) expect_one_sentence_error(r, "incomplete or mixed");
+    }
+  }
+  const CliResult r = lsc(opts + (fs::exists(killed / "checkpoint.bin") ? " --resume" : "") + " --out " + killed.string());
+  ASSERT_EQ(r.status, 0) << r.err;
+  EXPECT_EQ(slurp(whole / "dictionary.npy"), slurp(killed / "dictionary.npy"));
+  const auto lines = [&](const fs::path& f) { const std::string t = slurp(f); return std::count(t.begin(), t.end(), '\n'); };
+  EXPECT_EQ(lines(whole / "metrics.csv"), lines(killed / "metrics.csv"));  // every row once (elapsed_s differs)
+  std::cout << kills << " kills, " << resumes << " resumes\n";
+  EXPECT_GE(kills, 15) << "most runs must still be running when killed";
+}
+
+// A disk that fills up (a file-size limit: ulimit -f): one sentence that says so, the previous
+// checkpoint intact, and the previous run folder whole, never mixed with the failed run's files.
+TEST_F(Cli, AFullDiskLeavesThePreviousCheckpointAndRunFolderWhole) {
+  const std::string opts = "train --data bars --quiet --method lsc --batch 50 --metrics-every 100";
+  const fs::path run = dir_ / "run", X = dir_ / "X.npy";
+  ASSERT_EQ(lsc(opts + " --steps 400 --checkpoint-every 200 --seed 3 --out " + run.string()).status, 0);
+  ASSERT_EQ(lsc("generate bars --n 5 --out " + X.string()).status, 0);
+  const std::string checkpoint = slurp(run / "checkpoint.bin"), dictionary = slurp(run / "dictionary.npy");
+  ASSERT_GT(checkpoint.size(), 16u * 1024) << "the limits below assume a checkpoint above 16 KiB";
+  // The resumed run's first checkpoint does not fit.
+  expect_one_sentence_error(lsc_with_file_limit(16, opts + " --steps 800 --checkpoint-every 200 --seed 3 --resume --out " +
+                                                        run.string()),
+                            "writing failed (File too large); free disk space");
+  EXPECT_EQ(slurp(run / "checkpoint.bin"), checkpoint);
+  // Another run into the folder: its dictionary.npy (8 KiB) does not fit, its model.json would.
+  const CliResult r = lsc_with_file_limit(7, opts + " --steps 400 --seed 4 --out " + run.string());
+  expect_one_sentence_error(r, "File too large");
+  EXPECT_EQ(slurp(run / "dictionary.npy"), dictionary);
+  EXPECT_EQ(lsc("infer --model " + run.string() + " --data " + X.string() + " --samples 5 --quiet").status, 0);
+  EXPECT_FALSE(fs::exists(run / ".incoming"));
 }
 
 // Natural-image patches: a folder of images in, (N, p²) whitened patches and their recipe out,
@@ -293,6 +370,30 @@ TEST_F(Cli, WrongDataShapeForTheDictionaryIsRejected) {
   expect_one_sentence_error(
       lsc("infer --dictionary " + A.string() + " --data " + X.string() + " --out-mean " + M.string()), "64");
   EXPECT_FALSE(fs::exists(M));
+}
+
+// Defects found by probing the CLI as a hostile user (issue 20): each was a crash, a run that
+// never ends, or a CLI11 exit code outside the contract (0, 2, 130).
+TEST_F(Cli, EmptyDataNegativeCountsAndUnparsableOptionsAreOneSentence) {
+  const fs::path run = dir_ / "run", E = dir_ / "E.npy", A = dir_ / "A.npy";
+  ASSERT_EQ(lsc("generate bars --n 5 --out " + (dir_ / "Y.npy").string() + " --dictionary " + A.string()).status, 0);
+  lsc::io::write_npy(E, nullptr, {0, 64});
+  // Was a segfault (Eigen's mean of an empty result) after writing M.npy.
+  expect_one_sentence_error(lsc("infer --dictionary " + A.string() + " --data " + E.string() + " --out-mean " +
+                                (dir_ / "M.npy").string()),
+                            "no points");
+  EXPECT_FALSE(fs::exists(dir_ / "M.npy"));
+  // Were 2^64 − 1 steps or samples.
+  expect_one_sentence_error(lsc("train --data bars --steps -1 --out " + run.string()), "--steps");
+  expect_one_sentence_error(lsc("infer --dictionary " + A.string() + " --data " + E.string() + " --samples -1"), "--samples");
+  // Were exit codes 104-114 and two lines.
+  for (const std::string bad : {"--K abc", "--K 1.5", "--no-such-option 3"}) {
+    const CliResult r = lsc("train --data bars " + bad + " --out " + run.string());
+    expect_one_sentence_error(r, "lsc train --help");
+    EXPECT_EQ(r.status, 2) << bad;
+  }
+  EXPECT_FALSE(fs::exists(run));
+  EXPECT_EQ(lsc("train --help").status, 0);
 }
 
 TEST_F(Cli, DivergingStepSizeIsReportedWithTheFix) {

@@ -172,6 +172,12 @@ def test_a_broken_run_folder_is_named_in_the_error(tmp_path, cli_bars_run):
     model = json.loads((tmp_path / "model.json").read_text())
     model["K"] = 15
     (tmp_path / "model.json").write_text(json.dumps(model))
+    # A folder written by lsc names its manifest: edited files are refused as a set ...
+    with pytest.raises(lsc.LscError, match="incomplete or mixed .*remove \"manifest\" from model.json"):
+        lsc.load_run(tmp_path)
+    # ... and without one (edited on purpose, or from an lsc before manifests) each file is checked.
+    del model["manifest"]
+    (tmp_path / "model.json").write_text(json.dumps(model))
     with pytest.raises(lsc.LscError, match="dictionary.npy: expected shape"):
         lsc.load_run(tmp_path)
     os.remove(tmp_path / "model.json")

@@ -14,6 +14,14 @@ CliResult CliTest::lsc(const std::string& args) {
   return {WIFEXITED(raw) ? WEXITSTATUS(raw) : -1, slurp(out), slurp(err)};
 }
 
+CliResult CliTest::lsc_with_file_limit(int kib, const std::string& args) {
+  const std::filesystem::path out = dir_ / "stdout.txt", err = dir_ / "stderr.txt";
+  const std::string cmd = "bash -c 'ulimit -f " + std::to_string(kib) + " && exec " + std::string(LSC_BINARY) + " " + args +
+                          "' > " + out.string() + " 2> " + err.string();
+  const int raw = std::system(cmd.c_str());
+  return {WIFEXITED(raw) ? WEXITSTATUS(raw) : -1, slurp(out), slurp(err)};
+}
+
 void CliTest::expect_one_sentence_error(const CliResult& r, const std::string& must_mention) {
   EXPECT_NE(r.status, 0);
   ASSERT_FALSE(r.err.empty());
