@@ -95,8 +95,11 @@ void checkpoint(const std::uint8_t* data, std::size_t size) {
   const fs::path file = put("checkpoint.bin", data, size);
   static const run::TrainConfig config = [] {
     run::TrainConfig c;
+    // The settings of the corpus' checkpoints: lsc train --data bars --steps 20
+    // --checkpoint-every 10 --metrics-every 10 --seed 5.
     c.steps = 20;
     c.checkpoint_every = 10;
+    c.metrics_every = 10;
     c.seed = 5;
     return run::resolve_defaults(c, 64);
   }();

@@ -7,16 +7,9 @@ cd "$(dirname "$0")/.."
 packages=(build-essential cmake libeigen3-dev libopenblas-dev librandom123-dev libcli11-dev
           nlohmann-json3-dev libpng-dev libjpeg-dev libtiff-dev libmatio-dev libfftw3-dev pkg-config
           libgtest-dev libxsmm-dev openmpi-bin libopenmpi-dev libngspice0-dev python3-numpy python3-matplotlib pybind11-dev python3-dev python3-sklearn python3-pytest)
-missing=()
-for p in "${packages[@]}"; do
-  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
-done
+. scripts/install_missing.sh
+install_missing setup "${packages[@]}"
 SUDO=""; [ "$(id -u)" -ne 0 ] && SUDO="sudo"
-if ((${#missing[@]})); then
-  echo "setup: installing ${missing[*]}" >&2
-  $SUDO apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
-fi
 
 # Where nvcc is installed the CUDA backend is built too (its tests skip without a GPU), so that
 # it always compiles; -DLSC_CUDA=OFF among the options turns that off.

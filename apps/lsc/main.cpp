@@ -10,6 +10,7 @@
 #include <filesystem>
 #include <fstream>
 #include <iostream>
+#include <new>
 #include <optional>
 #include <sstream>
 #include <string>
@@ -480,6 +481,11 @@ int main(int argc, char** argv) {
     if (app.got_subcommand("bench")) return run_bench(bench, ranks);
   } catch (const Error& e) {
     return fail(&*mpi, "error", e.what(), 2);
+  } catch (const std::bad_alloc&) {
+    return fail(&*mpi, "error",
+                "this machine has not enough memory for the sizes asked for; use a smaller --K, --batch, --chains, "
+                "--n or --patches.",
+                2);
   } catch (const std::exception& e) {
     return fail(&*mpi, "internal error", e.what(), 3);
   }

@@ -362,8 +362,50 @@ std::vector<double> mat_values(const matvar_t& v, std::size_t count) {
   }
 }
 
+// The sizes in a MAT v5 file's uncompressed element tags, checked against the file before matio
+// reads it: matio allocates what a tag claims (a dimensions tag of 1.3 GB in a 267-byte file,
+// found by fuzzing). Top-level elements must fit in the file and the sub-elements of a matrix in
+// the matrix; compressed elements are checked only as wholes (their inside needs inflating).
+void check_mat_v5_tags(const fs::path& file) {
+  const std::uintmax_t size = fs::file_size(file);
+  const std::string header = head(file, 128);
+  if (header.size() < 128 || (header.compare(126, 2, "IM") != 0 && header.compare(126, 2, "MI") != 0)) return;  // not v5
+  const bool swap = header.compare(126, 2, "MI") == 0;
+  const auto version = static_cast<unsigned>(static_cast<unsigned char>(header[swap ? 124 : 125])) << 8 |
+                       static_cast<unsigned char>(header[swap ? 125 : 124]);
+  if (version != 0x0100) return;  // 0x0200: v7.3, an HDF5 file that matio reads through HDF5
+  std::ifstream in(file, std::ios::binary);
+  const auto u32 = [&](std::uintmax_t at) {
+    std::uint32_t v = 0;
+    in.seekg(static_cast<std::streamoff>(at));
+    in.read(reinterpret_cast<char*>(&v), sizeof v);
+    return swap ? __builtin_bswap32(v) : v;
+  };
+  const std::string bad = file.string() + ": a data element claims more bytes than the file holds, so it is truncated or "
+                                          "corrupt; re-save it.";
+  constexpr std::uint32_t kMatrix = 14;
+  for (std::uintmax_t at = 128; at + 8 <= size;) {
+    const std::uint32_t type = u32(at);
+    if (type >> 16) {  // a small element: type and size in 4 bytes, data in the next 4
+      at += 8;
+      continue;
+    }
+    const std::uint64_t bytes = u32(at + 4), end = at + 8 + bytes;
+    require(end <= size, bad);
+    if (type == kMatrix)
+      for (std::uintmax_t sub = at + 8; sub + 8 <= end;) {
+        const std::uint32_t t = u32(sub);
+        const std::uint64_t n = t >> 16 ? 0 : u32(sub + 4);
+        require(sub + 8 + n <= end, bad);
+        sub += 8 + (n + 7) / 8 * 8;  // sub-elements are padded to 8 bytes
+      }
+    at = end;
+  }
+}
+
 std::vector<Image> read_mat(const fs::path& file, const std::string& variable) {
   const std::string name = file.string();
+  check_mat_v5_tags(file);
   const std::unique_ptr<mat_t, MatCloser> mat(Mat_Open(name.c_str(), MAT_ACC_RDONLY));
   require(mat != nullptr,
           name +

@@ -1,5 +1,6 @@
 #include "lsc/run/checkpoint.hpp"
 
+#include <cmath>
 #include <cstring>
 #include <fstream>
 #include <iterator>
@@ -9,6 +10,7 @@
 
 #include "lsc/core/error.hpp"
 #include "lsc/io/atomic_file.hpp"
+#include "lsc/io/digest.hpp"
 #include "lsc/run/records.hpp"
 
 namespace lsc::run {
@@ -16,8 +18,10 @@ namespace lsc::run {
 namespace {
 
 // The last byte is the format: 2 keeps the metrics rows as named fields (metrics_fields()), so a
-// new column reads from older format-2 files as its default.
-constexpr char kMagic[8] = {'L', 'S', 'C', 'C', 'K', 'P', 'T', '2'};
+// new column reads from older format-2 files as its default; 3 adds the FNV-1a digest of all
+// the bytes before it at the end (a flipped byte resumed silently before). Both are read.
+constexpr char kMagic[8] = {'L', 'S', 'C', 'C', 'K', 'P', 'T', '3'};
+constexpr char kUnsummedFormat = '2';
 
 nlohmann::json comparable(nlohmann::json config) {
   config.erase("steps");
@@ -56,28 +60,45 @@ void save_checkpoint(const std::filesystem::path& file, const TrainCheckpoint& c
   const std::string text = header.dump();
   const std::uint64_t length = text.size();
   io::AtomicFile out(file);
-  out.write(kMagic, sizeof kMagic);
-  out.write(&length, sizeof length);
-  out.write(text);
-  out.write(s.model.A.data(), sizeof(Real) * static_cast<std::size_t>(s.model.A.size()));
-  out.write(s.chains.U.data(), sizeof(Real) * static_cast<std::size_t>(s.chains.U.size()));
-  out.write(s.chains.chain.data(), sizeof(std::uint64_t) * s.chains.chain.size());
-  for (const Vector& e : s.extra) out.write(e.data(), sizeof(Real) * static_cast<std::size_t>(e.size()));
+  std::uint64_t digest = io::kFnvBasis;
+  const auto put = [&](const void* data, std::size_t size) {
+    if (size == 0) return;  // an empty array's data() may be null
+    out.write(data, size);
+    digest = io::fnv1a(data, size, digest);
+  };
+  put(kMagic, sizeof kMagic);
+  put(&length, sizeof length);
+  put(text.data(), text.size());
+  put(s.model.A.data(), sizeof(Real) * static_cast<std::size_t>(s.model.A.size()));
+  put(s.chains.U.data(), sizeof(Real) * static_cast<std::size_t>(s.chains.U.size()));
+  put(s.chains.chain.data(), sizeof(std::uint64_t) * s.chains.chain.size());
+  for (const Vector& e : s.extra) put(e.data(), sizeof(Real) * static_cast<std::size_t>(e.size()));
+  out.write(&digest, sizeof digest);
   out.commit();
 }
 
 TrainCheckpoint load_checkpoint(const std::filesystem::path& file, const TrainConfig& config) {
   std::ifstream in(file, std::ios::binary);
   require(in.good(), file.string() + ": no checkpoint to resume from; run without --resume, or with --checkpoint-every.");
-  const std::string bytes{std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
+  std::string bytes{std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
   const std::string bad = file.string() + ": not a complete lsc checkpoint; delete it and start the run again.";
   std::uint64_t length = 0;
   require(bytes.size() >= sizeof kMagic + sizeof length, bad);
   require(std::memcmp(bytes.data(), kMagic, sizeof kMagic - 1) == 0, bad);
-  require(bytes[sizeof kMagic - 1] == kMagic[sizeof kMagic - 1],
-          file.string() + ": a checkpoint of another lsc version (format " + bytes[sizeof kMagic - 1] +
-              ", this lsc reads format " + kMagic[sizeof kMagic - 1] +
+  const char format = bytes[sizeof kMagic - 1];
+  require(format == kMagic[sizeof kMagic - 1] || format == kUnsummedFormat,
+          file.string() + ": a checkpoint of another lsc version (format " + format + ", this lsc reads formats " +
+              kUnsummedFormat + " and " + kMagic[sizeof kMagic - 1] +
               "); finish the run with the lsc that wrote it, or start it again without --resume.");
+  if (format != kUnsummedFormat) {
+    std::uint64_t digest = 0;
+    require(bytes.size() >= sizeof kMagic + sizeof length + sizeof digest, bad);
+    std::memcpy(&digest, bytes.data() + bytes.size() - sizeof digest, sizeof digest);
+    bytes.resize(bytes.size() - sizeof digest);
+    require(io::fnv1a(bytes.data(), bytes.size()) == digest,
+            file.string() + ": the checkpoint is corrupt (its checksum does not match its contents); delete it and "
+                            "start the run again.");
+  }
   std::memcpy(&length, bytes.data() + sizeof kMagic, sizeof length);
   std::size_t at = sizeof kMagic + sizeof length;
   require(length <= bytes.size() - at, bad);
@@ -96,7 +117,10 @@ TrainCheckpoint load_checkpoint(const std::filesystem::path& file, const TrainCo
                 "); resume with the same options, changing only --steps.");
 
     LearnerState& s = ck.state;
-    const Index D = h.at("D"), K = h.at("K"), N = h.at("N");
+    using fields_detail::integer_from_json;  // no undefined float-to-integer conversions
+    const auto D = integer_from_json<Index>(h.at("D")), K = integer_from_json<Index>(h.at("K")),
+               N = integer_from_json<Index>(h.at("N"));
+    require(D > 0 && K > 0 && N >= 0, bad);  // N = 0: an SVAE has no chains
     std::vector<Index> extra;  // sizes of the learner's further arrays (SVAE: encoder and Adam)
     for (const auto& e : h.value("extra", nlohmann::json::array())) {
       extra.push_back(e.get<Index>());
@@ -105,26 +129,28 @@ TrainCheckpoint load_checkpoint(const std::filesystem::path& file, const TrainCo
     std::size_t need = sizeof(Real) * static_cast<std::size_t>(D * K + K * N) + sizeof(std::uint64_t) * N;
     for (Index e : extra) need += sizeof(Real) * static_cast<std::size_t>(e);
     require(bytes.size() - at == need, bad);
-    s.step = h.at("step");
+    s.step = integer_from_json<std::uint64_t>(h.at("step"));
     s.model.A.resize(D, K);
-    std::memcpy(s.model.A.data(), bytes.data() + at, sizeof(Real) * static_cast<std::size_t>(D * K));
-    at += sizeof(Real) * static_cast<std::size_t>(D * K);
+    // memcpy from or to an empty array's null pointer is undefined even for 0 bytes (UBSan: an
+    // SVAE checkpoint has no chains).
+    const auto take = [&](void* to, std::size_t n) {
+      if (n > 0) std::memcpy(to, bytes.data() + at, n);
+      at += n;
+    };
+    take(s.model.A.data(), sizeof(Real) * static_cast<std::size_t>(D * K));
     s.model.sigma = h.at("sigma");
     s.model.prior = Prior::make(*config.prior, h.at("lambda"), h.at("pi"));
     s.chains.U.resize(K, N);
-    std::memcpy(s.chains.U.data(), bytes.data() + at, sizeof(Real) * static_cast<std::size_t>(K * N));
-    at += sizeof(Real) * static_cast<std::size_t>(K * N);
+    take(s.chains.U.data(), sizeof(Real) * static_cast<std::size_t>(K * N));
     s.chains.chain.resize(static_cast<std::size_t>(N));
-    std::memcpy(s.chains.chain.data(), bytes.data() + at, sizeof(std::uint64_t) * static_cast<std::size_t>(N));
-    at += sizeof(std::uint64_t) * static_cast<std::size_t>(N);
+    take(s.chains.chain.data(), sizeof(std::uint64_t) * static_cast<std::size_t>(N));
     for (Index e : extra) {
       s.extra.emplace_back(e);
-      std::memcpy(s.extra.back().data(), bytes.data() + at, sizeof(Real) * static_cast<std::size_t>(e));
-      at += sizeof(Real) * static_cast<std::size_t>(e);
+      take(s.extra.back().data(), sizeof(Real) * static_cast<std::size_t>(e));
     }
-    s.chains.step = h.at("chain_step");
-    s.chains.proposed = h.at("proposed");
-    s.chains.accepted = h.at("accepted");
+    s.chains.step = integer_from_json<std::uint64_t>(h.at("chain_step"));
+    s.chains.proposed = integer_from_json<std::uint64_t>(h.at("proposed"));
+    s.chains.accepted = integer_from_json<std::uint64_t>(h.at("accepted"));
     s.chains.eps = h.at("eps");
     ck.elapsed_s = h.at("elapsed_s");
     for (const auto& r : h.at("metrics")) {
@@ -133,7 +159,15 @@ TrainCheckpoint load_checkpoint(const std::filesystem::path& file, const TrainCo
     }
   } catch (const nlohmann::json::exception&) {
     throw Error(bad);
+  } catch (const fields_detail::OutOfRange&) {
+    throw Error(bad);
   }
+  // A resume from these would write NaN into the run folder before failing (issue 20).
+  const LearnerState& s = ck.state;
+  require(s.model.A.allFinite() && s.chains.U.allFinite() && std::isfinite(s.model.sigma) && s.model.sigma > 0 &&
+              std::isfinite(s.chains.eps) && s.chains.eps >= 0,
+          file.string() + ": the checkpoint holds NaN, infinite or non-positive values; delete it and start the run "
+                          "again (with a smaller --tau-A or larger --tau-u if it diverged).");
   return ck;
 }
 

@@ -13,6 +13,7 @@
 #include "lsc/data/patch_dataset.hpp"
 #include "lsc/eval/recovery.hpp"
 #include "lsc/io/atomic_file.hpp"
+#include "lsc/io/digest.hpp"
 #include "lsc/run/records.hpp"
 #include "lsc/io/npy.hpp"
 #include "lsc/io/png.hpp"
@@ -34,23 +35,6 @@ constexpr const char* kNetworks[] = {"shared", "mean", "variance"};
 // model.json names a manifest loads only when the files match it.
 constexpr const char* kManifest = "manifest.json";
 
-std::string fnv1a(const fs::path& file) {
-  std::ifstream in(file, std::ios::binary);
-  require(in.good(), file.string() + ": cannot read it to check the run folder; re-create the run.");
-  std::uint64_t h = 1469598103934665603ull;
-  char buffer[1 << 16];
-  while (in) {
-    in.read(buffer, sizeof buffer);
-    for (std::streamsize i = 0; i < in.gcount(); ++i) {
-      h ^= static_cast<unsigned char>(buffer[i]);
-      h *= 1099511628211ull;
-    }
-  }
-  std::ostringstream hex;
-  hex << std::hex << std::setw(16) << std::setfill('0') << h;
-  return hex.str();
-}
-
 // Lists the files save_run wrote (not checkpoint.bin, which training rewrites before the folder,
 // nor what people or other commands add).
 void write_manifest(const fs::path& dir, bool encoder) {
@@ -61,7 +45,7 @@ void write_manifest(const fs::path& dir, bool encoder) {
         names.push_back("encoder/" + entry.path().filename().string());
   json files = json::object();
   for (const std::string& name : names)
-    files[name] = {{"bytes", fs::file_size(dir / name)}, {"fnv1a64", fnv1a(dir / name)}};
+    files[name] = {{"bytes", fs::file_size(dir / name)}, {"fnv1a64", io::fnv1a_hex(dir / name)}};
   io::write_file_atomic(dir / kManifest, json{{"files", files}}.dump(2) + "\n");
 }
 
@@ -82,7 +66,7 @@ void check_manifest(const fs::path& dir) {
       const fs::path file = dir / name;
       std::error_code ec;
       const auto bytes = fs::file_size(file, ec);
-      if (ec || bytes != f.at("bytes").get<std::uintmax_t>() || fnv1a(file) != f.at("fnv1a64").get<std::string>())
+      if (ec || bytes != f.at("bytes").get<std::uintmax_t>() || io::fnv1a_hex(file) != f.at("fnv1a64").get<std::string>())
         throw broken(name + " does not match manifest.json");
     }
   } catch (const json::exception& e) {
@@ -267,10 +251,12 @@ Model model_of(const fs::path& dir, const json& j) {
     m.prior = Prior::make(Prior::kind_from_name(p.at("name").get<std::string>()), p.at("lambda").get<Real>(),
                           p.at("pi").get<Real>());
     m.sigma = j.at("sigma").get<Real>();
-    K = j.value("K", Index(0));
-    D = j.value("D", Index(0));
+    K = j.contains("K") ? fields_detail::integer_from_json<Index>(j["K"]) : 0;
+    D = j.contains("D") ? fields_detail::integer_from_json<Index>(j["D"]) : 0;
   } catch (const json::exception& e) {
     throw Error(file.string() + ": missing or malformed field (" + e.what() + "); re-create it with 'lsc train'.");
+  } catch (const fields_detail::OutOfRange&) {
+    throw Error(file.string() + ": K or D is not an integer in range; re-create it with 'lsc train'.");
   }
   const io::NpyArray a = io::read_npy(dir / "dictionary.npy");
   require(a.shape.size() == 2 && Index(a.shape[0]) == K && Index(a.shape[1]) == D,

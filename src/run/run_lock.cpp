@@ -13,9 +13,9 @@ namespace lsc::run {
 
 namespace fs = std::filesystem;
 
-RunFolderLock::RunFolderLock(const fs::path& dir) {
+RunFolderLock::RunFolderLock(const fs::path& dir) : dir_(dir) {
   std::error_code ec;
-  fs::create_directories(dir, ec);
+  created_ = fs::create_directories(dir, ec);
   require(!ec && fs::is_directory(dir),
           dir.string() + ": cannot create the run folder (" + (ec ? ec.message() : "a file has that name") +
               "); choose a writable --out path.");
@@ -39,7 +39,17 @@ RunFolderLock::RunFolderLock(const fs::path& dir) {
 }
 
 RunFolderLock::~RunFolderLock() {
-  if (fd_ >= 0) ::close(fd_);  // releases the flock
+  if (fd_ < 0) return;
+  if (created_) {  // still holding the lock, so no other lsc can be writing here
+    std::error_code ec;
+    bool only_lock = true;
+    for (const auto& entry : fs::directory_iterator(dir_, ec)) only_lock = only_lock && entry.path().filename() == ".lock";
+    if (!ec && only_lock) {
+      fs::remove(dir_ / ".lock", ec);
+      fs::remove(dir_, ec);
+    }
+  }
+  ::close(fd_);  // releases the flock
 }
 
 }  // namespace lsc::run

@@ -175,16 +175,30 @@ TEST_F(Cli, AFullDiskLeavesThePreviousCheckpointAndRunFolderWhole) {
   const std::string checkpoint = slurp(run / "checkpoint.bin"), dictionary = slurp(run / "dictionary.npy");
   ASSERT_GT(checkpoint.size(), 16u * 1024) << "the limits below assume a checkpoint above 16 KiB";
   // The resumed run's first checkpoint does not fit.
-  expect_one_sentence_error(lsc_with_file_limit(16, opts + " --steps 800 --checkpoint-every 200 --seed 3 --resume --out " +
+  expect_one_sentence_error(lsc_with_limit("-f 16", opts + " --steps 800 --checkpoint-every 200 --seed 3 --resume --out " +
                                                         run.string()),
                             "writing failed (File too large); free disk space");
   EXPECT_EQ(slurp(run / "checkpoint.bin"), checkpoint);
   // Another run into the folder: its dictionary.npy (8 KiB) does not fit, its model.json would.
-  const CliResult r = lsc_with_file_limit(7, opts + " --steps 400 --seed 4 --out " + run.string());
+  const CliResult r = lsc_with_limit("-f 7", opts + " --steps 400 --seed 4 --out " + run.string());
   expect_one_sentence_error(r, "File too large");
   EXPECT_EQ(slurp(run / "dictionary.npy"), dictionary);
   EXPECT_EQ(lsc("infer --model " + run.string() + " --data " + X.string() + " --samples 5 --quiet").status, 0);
   EXPECT_FALSE(fs::exists(run / ".incoming"));
+}
+
+// Sizes beyond the machine (issue 20: std::bad_alloc ended as "internal error", exit 3): one
+// sentence naming the options to shrink, exit 2, and no run folder left behind.
+TEST_F(Cli, SizesBeyondTheMemoryAreOneSentenceAndLeaveNothing) {
+  const fs::path run = dir_ / "run";
+  expect_one_sentence_error(lsc_with_limit("-v 4000000", "train --data bars --K 100000 --batch 100000 --steps 10 --out " +
+                                                            run.string()),
+                            "not enough memory");
+  EXPECT_FALSE(fs::exists(run));
+  const CliResult r = lsc_with_limit("-v 4000000", "generate bars --n 1000000000000 --out " + (dir_ / "X.npy").string());
+  expect_one_sentence_error(r, "--n");
+  EXPECT_EQ(r.status, 2);
+  EXPECT_FALSE(fs::exists(dir_ / "X.npy"));
 }
 
 // Natural-image patches: a folder of images in, (N, p²) whitened patches and their recipe out,

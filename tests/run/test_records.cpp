@@ -5,7 +5,9 @@
 
 #include <cmath>
 #include <fstream>
+#include <iostream>
 #include <limits>
+#include <optional>
 
 #include <nlohmann/json.hpp>
 
@@ -149,7 +151,46 @@ TEST_F(RecordFiles, CheckpointOfTheEarlierFormatIsRefusedWithOneSentence) {
   io::write_file_atomic(dir_ / "checkpoint.bin", std::string("LSCCKPT1") + std::string(64, '\0'));
   TrainConfig c = resolve_defaults(TrainConfig{}, 64);
   const std::string e = error_of([&] { load_checkpoint(dir_ / "checkpoint.bin", c); });
-  EXPECT_NE(e.find("a checkpoint of another lsc version (format 1, this lsc reads format 2)"), std::string::npos) << e;
+  EXPECT_NE(e.find("a checkpoint of another lsc version (format 1, this lsc reads formats 2 and 3)"), std::string::npos) << e;
+}
+
+// Issue 20: byte flips in a checkpoint resumed silently, and NaN in A resumed into a NaN run
+// folder. Every flipped byte is now caught by the checksum; values that are not finite are
+// refused even under a valid checksum (a run that diverged before it was written).
+TEST_F(RecordFiles, CorruptOrNonFiniteCheckpointsAreRefused) {
+  TrainConfig c;
+  c.steps = 20;
+  c.metrics_every = 10;
+  c.checkpoint_every = 10;
+  c.seed = 3;
+  const BarsSource bars(BarsOptions{});
+  c = resolve_defaults(c, bars.dim());
+  TrainCallbacks cb;
+  std::optional<TrainCheckpoint> last;
+  cb.on_checkpoint = [&](const TrainCheckpoint& ck) { last = ck; };
+  train(c, bars, cb);
+  ASSERT_TRUE(last.has_value());
+  save_checkpoint(dir_ / "ck.bin", *last, c);
+  EXPECT_EQ(load_checkpoint(dir_ / "ck.bin", c).state.model.A, last->state.model.A);
+  const std::string bytes = lsc::test::slurp(dir_ / "ck.bin");
+  int refused = 0, tried = 0;
+  for (std::size_t at = 0; at < bytes.size(); at += 97) {  // spread over header, A, U, chains, digest
+    std::string flipped = bytes;
+    flipped[at] = static_cast<char>(flipped[at] ^ 0x10);
+    io::write_file_atomic(dir_ / "flipped.bin", flipped);
+    ++tried;
+    try {
+      load_checkpoint(dir_ / "flipped.bin", c);
+    } catch (const Error&) {
+      ++refused;
+    }
+  }
+  EXPECT_EQ(refused, tried);
+  std::cout << refused << " of " << tried << " flipped checkpoints refused\n";
+  TrainCheckpoint nan = *last;
+  nan.state.model.A(0, 0) = std::numeric_limits<Real>::quiet_NaN();
+  save_checkpoint(dir_ / "nan.bin", nan, c);
+  EXPECT_NE(error_of([&] { load_checkpoint(dir_ / "nan.bin", c); }).find("NaN, infinite or non-positive"), std::string::npos);
 }
 
 TEST_F(RecordFiles, RunFolderReadsBackAsItWasWritten) {

@@ -14,9 +14,9 @@ CliResult CliTest::lsc(const std::string& args) {
   return {WIFEXITED(raw) ? WEXITSTATUS(raw) : -1, slurp(out), slurp(err)};
 }
 
-CliResult CliTest::lsc_with_file_limit(int kib, const std::string& args) {
+CliResult CliTest::lsc_with_limit(const std::string& ulimit, const std::string& args) {
   const std::filesystem::path out = dir_ / "stdout.txt", err = dir_ / "stderr.txt";
-  const std::string cmd = "bash -c 'ulimit -f " + std::to_string(kib) + " && exec " + std::string(LSC_BINARY) + " " + args +
+  const std::string cmd = "bash -c 'ulimit " + ulimit + " && exec " + std::string(LSC_BINARY) + " " + args +
                           "' > " + out.string() + " 2> " + err.string();
   const int raw = std::system(cmd.c_str());
   return {WIFEXITED(raw) ? WEXITSTATUS(raw) : -1, slurp(out), slurp(err)};

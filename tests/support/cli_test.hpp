@@ -16,8 +16,9 @@ class CliTest : public TempDirTest {
  protected:
   // Runs `lsc ARGS` with stdout and stderr captured in files of the test's directory.
   CliResult lsc(const std::string& args);
-  // The same with files limited to `kib` KiB (ulimit -f): a disk that fills up.
-  CliResult lsc_with_file_limit(int kib, const std::string& args);
+  // The same under a shell limit: ulimit "-f 16" (files of at most 16 KiB: a disk that fills
+  // up) or "-v 4000000" (4 GB of address space: a machine without the memory asked for).
+  CliResult lsc_with_limit(const std::string& ulimit, const std::string& args);
   // The error contract: non-zero exit, one line on stderr that starts "lsc: error: ", ends with a
   // full stop and mentions `must_mention`.
   void expect_one_sentence_error(const CliResult& r, const std::string& must_mention);

@@ -148,6 +148,35 @@ nlohmann::json to_json(const T& record, const Fields<T>& fields, bool with_execu
   return out;
 }
 
+namespace fields_detail {
+struct OutOfRange {};
+
+// A JSON value as an integer field, without nlohmann's float-to-integer conversion, which is
+// undefined beyond the type's range (UBSan, fuzzing: a count of 1e22): a fraction or an
+// out-of-range number is a value of the wrong type.
+template <class I>
+I integer_from_json(const nlohmann::json& j) {
+  if (j.is_number_unsigned()) {
+    const auto v = j.get<std::uint64_t>();
+    if (v <= static_cast<std::uint64_t>(std::numeric_limits<I>::max())) return static_cast<I>(v);
+  } else if (j.is_number_integer()) {
+    const auto v = j.get<std::int64_t>();
+    if (std::is_signed_v<I> ? v >= static_cast<std::int64_t>(std::numeric_limits<I>::min()) : v >= 0) return static_cast<I>(v);
+  } else if (!j.is_number()) {
+    return j.get<I>();  // nlohmann's type_error
+  }
+  throw OutOfRange{};
+}
+
+template <class V>
+V value_from_json(const nlohmann::json& j) {
+  if constexpr (std::is_integral_v<V> && !std::is_same_v<V, bool>)
+    return integer_from_json<V>(j);
+  else
+    return j.get<V>();
+}
+}  // namespace fields_detail
+
 // Reads the fields j names into record (others keep their values); keys that are no field are
 // ignored, so that files of later versions still read. Throws Error naming `what` and the field
 // for a value of the wrong type or not among the choices.
@@ -172,14 +201,14 @@ void from_json(T& record, const nlohmann::json& j, const Fields<T>& fields, cons
                 if (it->is_null())
                   v.reset();
                 else
-                  v = it->template get<typename V::value_type>();
+                  v = fields_detail::value_from_json<typename V::value_type>(*it);
               } else if constexpr (std::is_same_v<V, nlohmann::json>) {
                 v = *it;
               } else if constexpr (std::is_same_v<V, Real>) {
                 // NaN has no JSON spelling; nlohmann writes it as null.
                 v = it->is_null() ? std::numeric_limits<Real>::quiet_NaN() : it->template get<Real>();
               } else {
-                v = it->template get<V>();
+                v = fields_detail::value_from_json<V>(*it);
                 if constexpr (std::is_same_v<V, std::string>) check_choice(f, v);
               }
             }
@@ -187,6 +216,9 @@ void from_json(T& record, const nlohmann::json& j, const Fields<T>& fields, cons
           f.member);
     } catch (const nlohmann::json::exception&) {
       throw Error(what + ": field '" + f.name + "' has the wrong type (" + it->dump() +
+                  "); re-create the file with lsc.");
+    } catch (const fields_detail::OutOfRange&) {
+      throw Error(what + ": field '" + f.name + "' is not an integer in range (" + it->dump() +
                   "); re-create the file with lsc.");
     }
   }

@@ -12,11 +12,15 @@ class RunFolderLock {
   // Creates `dir` if needed and takes the lock; throws lsc::Error naming the holder's pid when
   // another process has it, or when the folder cannot be created.
   explicit RunFolderLock(const std::filesystem::path& dir);
+  // Releases the lock; a folder the lock created and nothing else wrote to is removed again, so
+  // a run that fails early leaves no output.
   ~RunFolderLock();
   RunFolderLock(const RunFolderLock&) = delete;
   RunFolderLock& operator=(const RunFolderLock&) = delete;
 
  private:
+  std::filesystem::path dir_;
+  bool created_ = false;
   int fd_ = -1;
 };
 
