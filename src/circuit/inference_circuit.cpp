@@ -73,19 +73,21 @@ std::string substitute(std::string expression, const std::string& u, const std::
 
 std::vector<std::string> multiplier_names() { return {"ideal", "gilbert"}; }
 
-Multiplier multiplier_from_name(const std::string& name) {
-  const std::vector<std::string> names = multiplier_names();
+namespace {
+// The enum whose names (in enum order) include `name`; `what` names the option in the error.
+template <class E>
+E enum_from_name(const std::vector<std::string>& names, const std::string& name, const std::string& what) {
   for (std::size_t i = 0; i < names.size(); ++i)
-    if (names[i] == name) return static_cast<Multiplier>(i);
-  throw Error("unknown multiplier '" + name + "'; choose " + either_of(names) + ".");
+    if (names[i] == name) return static_cast<E>(i);
+  throw Error("unknown " + what + " '" + name + "'; choose " + either_of(names) + ".");
+}
+}  // namespace
+
+Multiplier multiplier_from_name(const std::string& name) {
+  return enum_from_name<Multiplier>(multiplier_names(), name, "multiplier");
 }
 
-Noise noise_from_name(const std::string& name) {
-  const std::vector<std::string> names = noise_names();
-  for (std::size_t i = 0; i < names.size(); ++i)
-    if (names[i] == name) return static_cast<Noise>(i);
-  throw Error("unknown noise model '" + name + "'; choose " + either_of(names) + ".");
-}
+Noise noise_from_name(const std::string& name) { return enum_from_name<Noise>(noise_names(), name, "noise model"); }
 
 std::string name_of(Noise noise) { return noise_names()[static_cast<std::size_t>(noise)]; }
 

@@ -5,6 +5,7 @@
 #include <cmath>
 #include <fstream>
 #include <iomanip>
+#include <iterator>
 #include <sstream>
 
 #include <nlohmann/json.hpp>
@@ -34,11 +35,13 @@ constexpr const char* kNetworks[] = {"shared", "mean", "variance"};
 // model.json, and writes it last with every file's size and FNV-1a digest; a folder whose
 // model.json names a manifest loads only when the files match it.
 constexpr const char* kManifest = "manifest.json";
+// The files save_run writes (besides encoder/ for an SVAE and the manifest itself).
+constexpr const char* kRunFiles[] = {"model.json", "dictionary.npy", "metrics.csv", "summary.json", "dictionary.png"};
 
 // Lists the files save_run wrote (not checkpoint.bin, which training rewrites before the folder,
 // nor what people or other commands add).
 void write_manifest(const fs::path& dir, bool encoder) {
-  std::vector<std::string> names = {"model.json", "dictionary.npy", "metrics.csv", "summary.json", "dictionary.png"};
+  std::vector<std::string> names(std::begin(kRunFiles), std::end(kRunFiles));
   if (encoder)
     for (const auto& entry : fs::directory_iterator(dir / "encoder"))
       if (entry.is_regular_file() && entry.path().filename().string().front() != '.')
@@ -157,7 +160,7 @@ void save_run(const fs::path& dir, const TrainResult& result, const RunInfo& inf
   };
   fs::remove(dir / kManifest, ec);
   require(!ec, (dir / kManifest).string() + ": cannot replace it (" + ec.message() + "); choose a writable --out path.");
-  for (const std::string name : {"model.json", "dictionary.npy", "metrics.csv", "summary.json", "dictionary.png"}) move_in(name);
+  for (const char* name : kRunFiles) move_in(name);
   if (result.svae) move_in("encoder");
   move_in(kManifest);
 }
@@ -315,7 +318,6 @@ SavedRun load_run(const fs::path& dir) {
     throw Error(what + ": missing or malformed field (" + e.what() + "); re-create it with 'lsc train'.");
   }
 }
-
 
 Svae load_svae(const fs::path& dir) {
   Model model = load_model(dir);
