@@ -12,12 +12,12 @@ this package converts NumPy arrays (without copies where the layout allows) and 
 Estimators (scikit-learn): LangevinDictionaryLearning, DiscreteSparseCoding (DSC),
 LocallyCompetitiveSparseCoding (LCA), SimultaneousSparseCoding (SSC).
 Functions: train, infer, sample_posterior, evaluate_loglik (AIS), generate_bars, load_patches, load_run, save_run,
-resolve_defaults, run_experiment, evaluate_dictionary; lsc.plotting for figures. docs/python.md has
-the details.
+resolve_defaults, run_experiment, evaluate_dictionary, diagnostics (R-hat, ESS and MCSE of MCMC draws);
+lsc.plotting for figures. docs/python.md has the details.
 """
 from ._lsc import (CLI_PATH, ArraySource, BarsOptions, BarsSource, BatchSource, InferConfig, LoglikConfig, LscError,
                    MetricsRow, Model, PatchDataOptions, Prior, TrainConfig, TrainResult, __version__,
-                   bars_dictionary, best_abs_cosine, infer_methods, prior_histogram, prior_names,
+                   bars_dictionary, best_abs_cosine, diagnostics, infer_methods, prior_histogram, prior_names,
                    read_npy_rows, resolve_defaults, save_mosaic, set_threads, threads, train_methods)
 from .api import (LogLikelihood, Posterior, evaluate_dictionary, evaluate_loglik, experiments, generate_bars, infer,
                   load_patches, run_experiment, sample_posterior, train)

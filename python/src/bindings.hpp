@@ -12,5 +12,6 @@ void bind_train(py::module_& m);       // TrainConfig, MetricsRow, TrainResult, 
 void bind_infer(py::module_& m);       // InferConfig, infer
 void bind_run_folder(py::module_& m);  // save_run, load_model, mosaics, evaluation, experiments
 void bind_evaluate(py::module_& m);    // LoglikConfig, evaluate_loglik (AIS)
+void bind_diagnostics(py::module_& m); // diagnostics (R-hat, ESS, MCSE of MCMC draws)
 
 }  // namespace lsc::python

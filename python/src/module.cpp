@@ -32,4 +32,5 @@ PYBIND11_MODULE(_lsc, m) {
   lsc::python::bind_infer(m);
   lsc::python::bind_run_folder(m);
   lsc::python::bind_evaluate(m);
+  lsc::python::bind_diagnostics(m);
 }
