@@ -7,6 +7,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <thread>
+#include <unistd.h>
 #include <filesystem>
 #include <fstream>
 #include <iostream>
@@ -23,6 +24,7 @@
 #include "lsc/data/bars.hpp"
 #include "lsc/data/patch_dataset.hpp"
 #include "lsc/dist/mpi_session.hpp"
+#include "lsc/eval/diagnostics.hpp"
 #include "lsc/eval/recovery.hpp"
 #include "lsc/experiment/experiment.hpp"
 #include "lsc/io/atomic_file.hpp"
@@ -47,9 +49,16 @@ using namespace lsc;
 namespace {
 
 // Ctrl-C asks the training loop to stop at its next metrics row; the run folder (and, with
-// --checkpoint-every, a checkpoint) is still written.
+// --checkpoint-every, a checkpoint) is still written. A row can be minutes away in a long run, so
+// a second Ctrl-C abandons the run at once: every file is written atomically, so the previous
+// checkpoint and run folder stay whole (and a temporary left behind is removed by the next write).
 volatile std::sig_atomic_t g_interrupted = 0;
-extern "C" void on_sigint(int) { g_interrupted = 1; }
+extern "C" void on_sigint(int) {
+  if (g_interrupted) ::_exit(130);
+  g_interrupted = 1;
+  static const char note[] = "\nlsc: stopping at the next metrics row; press Ctrl-C again to abandon the run now.\n";
+  (void)!::write(STDERR_FILENO, note, sizeof note - 1);
+}
 
 std::string join(const std::vector<std::string>& v) {
   std::string out;
@@ -76,13 +85,17 @@ void add_generate(CLI::App& app, GenerateArgs& a) {
 }
 
 int run_generate(const GenerateArgs& a) {
+  io::OutputSet outputs;
+  io::AtomicFile* out = outputs.add(a.out);
+  io::AtomicFile* coefficients = outputs.add(a.coefficients);
+  io::AtomicFile* dictionary = outputs.add(a.dictionary);
   const BarsSource source(a.bars);
   Matrix X, S;
   source.generate(0, static_cast<Index>(a.n), X, &S);
-  // Write every output to a temporary first, so a failure leaves none of them behind.
-  io::write_npy_rows(a.out, X);
-  if (!a.coefficients.empty()) io::write_npy_rows(a.coefficients, S);
-  if (!a.dictionary.empty()) io::write_npy_rows(a.dictionary, source.dictionary());
+  io::write_npy_rows(*out, X);
+  if (coefficients) io::write_npy_rows(*coefficients, S);
+  if (dictionary) io::write_npy_rows(*dictionary, source.dictionary());
+  outputs.commit();
   std::printf("wrote %s: %llu bars images of shape (%llu, %lld)\n", a.out.c_str(),
               static_cast<unsigned long long>(a.n), static_cast<unsigned long long>(a.n),
               static_cast<long long>(X.rows()));
@@ -111,9 +124,13 @@ void add_patches(CLI::App& app, PatchesArgs& a) {
 }
 
 int run_patches(const PatchesArgs& a) {
+  io::OutputSet outputs;
+  io::AtomicFile* out = outputs.add(a.out);
+  io::AtomicFile* recipe = outputs.add(a.out + ".json");
   const PatchData d = load_patches(a.data);
-  io::write_npy_rows(a.out, d.X);
-  io::write_file_atomic(a.out + ".json", d.preprocessing.dump(2) + "\n");
+  io::write_npy_rows(*out, d.X);
+  recipe->write(d.preprocessing.dump(2) + "\n");
+  outputs.commit();
   std::printf("wrote %s: %lld patches of %dx%d (dimension %lld) from %s (%s whitening); preprocessing in %s.json\n",
               a.out.c_str(), static_cast<long long>(d.X.cols()), a.data.patches.size, a.data.patches.size,
               static_cast<long long>(d.X.rows()), a.data.path.c_str(), a.data.whiten.c_str(), a.out.c_str());
@@ -234,7 +251,7 @@ struct InferArgs {
   // With --dictionary, the model's prior and parameters default to lsc train's initial ones.
   run::TrainConfig model_defaults = run::resolve_defaults(run::TrainConfig{}, 1);
   std::string model_dir, dictionary, prior = Prior{*model_defaults.prior}.name(), data, out_mean, out_active,
-                                     out_samples;
+                                     out_samples, out_diagnostics;
   Index patches = 0;
   Real pi = model_defaults.pi, lambda = model_defaults.lambda, sigma = model_defaults.sigma;
   bool quiet = false;
@@ -259,7 +276,44 @@ void add_infer(CLI::App& app, InferArgs& a) {
   t->add_option("--out-mean", a.out_mean, "posterior mean of s, shape (N, K)");
   t->add_option("--out-active", a.out_active, "posterior P(s != 0), shape (N, K)");
   t->add_option("--out-samples", a.out_samples, "samples of chain 0 of each point, shape (T, N, K)");
+  t->add_option("--out-diagnostics", a.out_diagnostics,
+                "CSV of R-hat, ESS and MCSE per coefficient of the first --diagnose-points points");
   t->add_flag("--quiet", a.quiet, "no progress bar");
+}
+
+// One row per coefficient of each diagnosed point: s_k's diagnostics, then its activity's (whose
+// mean is P(s_k != 0) and mcse that mean's Monte Carlo error).
+std::string diagnostics_csv(const run::InferResult& r, Index K) {
+  std::ostringstream out;
+  out << "point,k,mean,sd,rhat,ess_bulk,ess_tail,mcse_mean,p_active,rhat_active,ess_bulk_active,ess_tail_active,"
+         "mcse_active\n";
+  char row[512];
+  for (std::size_t q = 0; q < r.diagnostics.size(); ++q) {
+    const Diagnostics& s = r.diagnostics[q];
+    const Diagnostics& a = r.diagnostics_active[q];
+    std::snprintf(row, sizeof row, "%lld,%lld,%.9g,%.9g,%.6f,%.1f,%.1f,%.6g,%.9g,%.6f,%.1f,%.1f,%.6g\n",
+                  static_cast<long long>(Index(q) / K), static_cast<long long>(Index(q) % K), s.mean, s.sd, s.rhat,
+                  s.ess_bulk, s.ess_tail, s.mcse_mean, a.mean, a.rhat, a.ess_bulk, a.ess_tail, a.mcse_mean);
+    out << row;
+  }
+  return out.str();
+}
+
+// The worst R-hat and smallest ESS over the diagnosed coefficients, and one warning line each for
+// s and its activity when they fail Stan's thresholds (R-hat > 1.01, ESS < 100 per chain).
+void report_convergence(const run::InferResult& r, Index K, Index chains) {
+  const ConvergenceSummary s = summarize(r.diagnostics, chains), a = summarize(r.diagnostics_active, chains);
+  std::printf("convergence over %lld points x %lld coefficients, %lld chains: R-hat max %.4f (activity %.4f), "
+              "bulk-ESS min %.0f (activity %.0f), tail-ESS min %.0f\n",
+              static_cast<long long>(r.diagnosed_points), static_cast<long long>(K), static_cast<long long>(chains),
+              s.worst_rhat, a.worst_rhat, s.min_ess_bulk, a.min_ess_bulk, s.min_ess_tail);
+  const auto name = [K](Index q) {
+    return "point " + std::to_string(q / K) + " k = " + std::to_string(q % K);
+  };
+  for (const auto& [summary, noun] : {std::pair{&s, "coefficients"}, std::pair{&a, "activities 1[s != 0]"}}) {
+    const std::string warning = convergence_warning(*summary, noun, name);
+    if (!warning.empty()) std::fprintf(stderr, "lsc: warning: %s\n", warning.c_str());
+  }
 }
 
 int run_infer(InferArgs& a) {
@@ -275,26 +329,36 @@ int run_infer(InferArgs& a) {
   const nlohmann::json recipe = a.model_dir.empty() ? nlohmann::json() : run::load_preprocessing(a.model_dir);
   const Matrix X = run::open_model_data(a.data, recipe, model.D(), a.patches, a.config.seed);
   a.config.keep_samples = !a.out_samples.empty();
+  io::OutputSet outputs;
+  io::AtomicFile* out_mean = outputs.add(a.out_mean);
+  io::AtomicFile* out_active = outputs.add(a.out_active);
+  io::AtomicFile* out_samples = outputs.add(a.out_samples);
+  io::AtomicFile* out_diagnostics = outputs.add(a.out_diagnostics);
+  require(!out_diagnostics || a.config.diagnose_points > 0,
+          "--out-diagnostics needs --diagnose-points of at least 1.");
   cli::ProgressBar bar("infer " + a.config.method);
   run::InferCallbacks cb;
   if (!a.quiet) cb.on_progress = [&](std::uint64_t done, std::uint64_t total) { bar.update(done, total); };
   const run::InferResult r = run::infer(model, X, a.config, cb);
   if (!a.quiet) bar.finish();
-  if (!a.out_mean.empty()) io::write_npy_rows(a.out_mean, r.mean);
-  if (!a.out_active.empty()) io::write_npy_rows(a.out_active, r.active);
-  if (!a.out_samples.empty()) {
+  if (out_mean) io::write_npy_rows(*out_mean, r.mean);
+  if (out_active) io::write_npy_rows(*out_active, r.active);
+  if (out_samples) {
     const auto T = r.samples.size();
     std::vector<double> flat;
     flat.reserve(T * static_cast<std::size_t>(r.mean.size()));
     for (const Matrix& s : r.samples) flat.insert(flat.end(), s.data(), s.data() + s.size());
-    io::write_npy(a.out_samples, flat.data(), {T, static_cast<std::size_t>(X.cols()), static_cast<std::size_t>(model.K())});
+    io::write_npy(*out_samples, flat.data(), {T, static_cast<std::size_t>(X.cols()), static_cast<std::size_t>(model.K())});
   }
+  if (out_diagnostics) out_diagnostics->write(diagnostics_csv(r, model.K()));
+  outputs.commit();
   std::printf("%s on %lld points (K %lld) in %.2f s", a.config.method.c_str(), static_cast<long long>(X.cols()),
               static_cast<long long>(model.K()), r.elapsed_s);
   if (r.stiffness > 0)
     std::printf("; tau_u %.1f, stiffness eps*L %.3f%s", r.tau_u, r.stiffness,
                 a.config.method == "mala" ? (", acceptance " + std::to_string(r.acceptance)).c_str() : "");
   std::printf("\nmean fraction active %.4f\n", r.active.mean());
+  if (r.diagnosed_points > 0) report_convergence(r, model.K(), a.config.chains);
   return 0;
 }
 
@@ -408,13 +472,14 @@ int fail(const dist::MpiSession* mpi, const char* kind, const char* what, int co
   mpi->abort(code);
 }
 
-// Counts are unsigned, and CLI11 would wrap "-1" to 2^64 − 1: a run that never ends.
+// Counts are unsigned, and CLI11 would wrap "-1" to 2^64 − 1: a run that never ends. The integer
+// options (threads, iterations, sizes) have no negative meaning either.
 void refuse_negative_counts(CLI::App* app) {
   static const CLI::Validator non_negative(
       [](const std::string& v) { return !v.empty() && v[0] == '-' ? std::string("a count cannot be negative") : std::string(); },
       "");
   for (CLI::Option* o : app->get_options())
-    if (o->get_type_name() == "UINT") o->check(non_negative);
+    if (o->get_type_name() == "UINT" || o->get_type_name() == "INT") o->check(non_negative);
   for (CLI::App* sub : app->get_subcommands({})) refuse_negative_counts(sub);
 }
 
@@ -481,6 +546,8 @@ int main(int argc, char** argv) {
     if (app.got_subcommand("bench")) return run_bench(bench, ranks);
   } catch (const Error& e) {
     return fail(&*mpi, "error", e.what(), 2);
+  } catch (const fs::filesystem_error& e) {  // a path that is a file where a folder must be, say
+    return fail(&*mpi, "error", (e.path1().string() + ": " + e.code().message() + "; check the paths given.").c_str(), 2);
   } catch (const std::bad_alloc&) {
     return fail(&*mpi, "error",
                 "this machine has not enough memory for the sizes asked for; use a smaller --K, --batch, --chains, "

@@ -4,6 +4,7 @@
 #include <CLI/CLI.hpp>
 
 #include <algorithm>
+#include <cstdlib>
 #include <string>
 #include <type_traits>
 #include <vector>
@@ -47,7 +48,19 @@ void add_fields(CLI::App* cmd, T& record, const Fields<T>& fields, const std::ve
               // results, not options
             } else {
               CLI::Option* o = cmd->add_option(name, field_ref(record, m), f.help);
-              if constexpr (!fields_detail::is_optional<V>::value) o->capture_default_str();
+              if (f.has(zero_is_unset))
+                o->check(CLI::Validator(
+                    [name](const std::string& v) {
+                      char* end = nullptr;
+                      const double x = std::strtod(v.c_str(), &end);
+                      return end != v.c_str() && *end == '\0' && x == 0
+                                 ? "0 is no value of " + name + ", whose default is chosen by lsc; leave " + name +
+                                       " out for the default"
+                                 : std::string();
+                    },
+                    ""));
+              else if constexpr (!fields_detail::is_optional<V>::value)
+                o->capture_default_str();
               if (!f.choices.empty()) o->check(CLI::IsMember(f.choices));
             }
           }

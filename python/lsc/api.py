@@ -66,7 +66,9 @@ def train(data="bars", *, init_dictionary=None, resume=False, out=None,
     Ctrl-C stops the run cleanly at the next metrics row (rows come every 1/200 of the run
     unless metrics_every says otherwise), writes the run folder when out is given, and raises
     KeyboardInterrupt with the partial lsc.Run as its `run` attribute. An exception raised by
-    the callback ends the run the same way.
+    the callback ends the run the same way. A second Ctrl-C, for when the next row is far off,
+    abandons the run at once: KeyboardInterrupt, with the run folder and the last checkpoint as
+    they were.
 
     Every other keyword is an option of lsc.TrainConfig (None or left out: the core's default;
     docs/parameters.md):
@@ -102,6 +104,8 @@ def train(data="bars", *, init_dictionary=None, resume=False, out=None,
     finally:
         if bar is not None:
             bar.close()
+    if result.abandoned:  # a second Ctrl-C: out at once, the run folder as it was
+        raise error
     run = Run(result, data=label, preprocessing=preprocessing, truth=truth,
               stopped_early=result.stopped_early)
     if out is not None:
@@ -118,9 +122,16 @@ train.__doc__ += _options_doc(_lsc.TrainConfig) + "\n"
 # ---- lsc infer ----------------------------------------------------------------------------------
 class Posterior:
     """Posterior summaries of the coefficients: mean and p_active (n_samples, K), and samples
-    (T, n_samples, K) of chain 0 of every data point when they were asked for."""
+    (T, n_samples, K) of chain 0 of every data point when they were asked for. diagnostics: for
+    the first diagnose_points data points, arrays (points, K) of rank-normalized split R-hat,
+    bulk- and tail-ESS and MCSE of each coefficient over all chains (rhat, ess_bulk, ess_tail,
+    mcse_mean, ...), and the same of its activity 1[s != 0] suffixed _active (mcse_mean_active is
+    the Monte Carlo error of p_active); None for MAP methods. A RuntimeWarning names the
+    coefficients with R-hat above 1.01 or an ESS below 100 per chain."""
 
-    def __init__(self, method, mean, p_active, samples, tau_u, stiffness, acceptance, elapsed_s):
+    def __init__(self, method, mean, p_active, samples, tau_u, stiffness, acceptance, elapsed_s,
+                 diagnostics=None):
+        self.diagnostics = diagnostics
         self.method = method
         self.mean = mean
         self.p_active = p_active
@@ -160,7 +171,7 @@ def _posterior(model, X, config, progress):
         if bar is not None:
             bar.close()
     return Posterior(config.method, r["mean"], r["p_active"], r["samples"], r["tau_u"], r["stiffness"],
-                     r["acceptance"], r["elapsed_s"])
+                     r["acceptance"], r["elapsed_s"], r["diagnostics"])
 
 
 def _rows_of(X, model, recipe, patches, seed):
@@ -175,7 +186,7 @@ def _rows_of(X, model, recipe, patches, seed):
 
 def infer(X, model, *, method=None, chains=None, samples=None, burn_in=None, tau_u=None, temperature=None,
           map_steps=None, map_tolerance=None, seed=None, threads=None, block=None, return_samples=False,
-          patches=None, dtype=None, backend=None, progress="auto"):
+          patches=None, dtype=None, backend=None, diagnose_points=None, progress="auto"):
     """Posterior mean and P(s ≠ 0) of every row of X under a fixed model, like `lsc infer`.
 
     X: an array (n_samples, D) (read in place when float64 and C-ordered), an .npy path, or
@@ -183,13 +194,17 @@ def infer(X, model, *, method=None, chains=None, samples=None, burn_in=None, tau
     a run trained on images). model: lsc.Model, lsc.Run, a fitted estimator or a run folder.
     return_samples=True also keeps chain 0's trajectory of every point (Posterior.samples).
     dtype (float32 or float64) and backend (cpu or cuda) choose the sampling engine, as `lsc infer
-    --dtype --backend`. Ctrl-C stops between blocks of data points and raises KeyboardInterrupt.
+    --dtype --backend`. diagnose_points (default 8; 0: none): the first this many points get
+    R-hat, ESS and MCSE of every coefficient from all their chains (Posterior.diagnostics, and a
+    RuntimeWarning when they fail). Ctrl-C stops between blocks of data points and raises
+    KeyboardInterrupt.
     """
     model, recipe = _model_of(model)
     config = _lsc.InferConfig(**_set({}, method=method, chains=chains, samples=samples, burn_in=burn_in,
                                      tau_u=tau_u, temperature=temperature, map_steps=map_steps,
                                      map_tolerance=map_tolerance, seed=seed, dtype=dtype, backend=backend,
-                                     threads=threads, block=block, keep_samples=bool(return_samples)))
+                                     threads=threads, block=block, keep_samples=bool(return_samples),
+                                     diagnose_points=diagnose_points))
     return _posterior(model, _rows_of(X, model, recipe, patches, config.seed), config, progress)
 
 

@@ -15,3 +15,17 @@ void bind_evaluate(py::module_& m);    // LoglikConfig, evaluate_loglik (AIS)
 void bind_diagnostics(py::module_& m); // diagnostics (R-hat, ESS, MCSE of MCMC draws)
 
 }  // namespace lsc::python
+
+#include <string>
+#include <vector>
+
+#include "lsc/eval/diagnostics.hpp"
+
+namespace lsc::python {
+
+// Adds the fields of d (rhat, ess_bulk, ...), each as an array of the given shape, to out under
+// their names plus suffix ("rhat_active").
+void add_diagnostics(py::dict& out, const std::vector<Diagnostics>& d, const std::vector<py::ssize_t>& shape,
+                     const std::string& suffix = "");
+
+}  // namespace lsc::python

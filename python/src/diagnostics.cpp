@@ -71,21 +71,7 @@ py::dict diagnostics_py(py::handle samples, bool warn) {
   const std::vector<Diagnostics> d = without_gil([&] { return diagnose_all(data, T, M, Q); });
 
   py::dict out;
-  const auto field = [&](const char* name, Real Diagnostics::*member) {
-    py::array_t<Real> values(shape);
-    Real* v = values.mutable_data();
-    for (Index q = 0; q < Q; ++q) v[q] = d[std::size_t(q)].*member;
-    out[name] = values;
-  };
-  field("rhat", &Diagnostics::rhat);
-  field("ess_bulk", &Diagnostics::ess_bulk);
-  field("ess_tail", &Diagnostics::ess_tail);
-  field("mcse_mean", &Diagnostics::mcse_mean);
-  field("mean", &Diagnostics::mean);
-  field("sd", &Diagnostics::sd);
-  field("ess_mean", &Diagnostics::ess_mean);
-  field("rhat_bulk", &Diagnostics::rhat_bulk);
-  field("rhat_folded", &Diagnostics::rhat_folded);
+  add_diagnostics(out, d, shape);
 
   if (warn) {
     const std::string line = convergence_warning(
@@ -97,6 +83,25 @@ py::dict diagnostics_py(py::handle samples, bool warn) {
 }
 
 }  // namespace
+
+void add_diagnostics(py::dict& out, const std::vector<Diagnostics>& d, const std::vector<py::ssize_t>& shape,
+                     const std::string& suffix) {
+  const auto field = [&](const std::string& name, Real Diagnostics::*member) {
+    py::array_t<Real> values(shape);
+    Real* v = values.mutable_data();
+    for (std::size_t q = 0; q < d.size(); ++q) v[q] = d[q].*member;
+    out[(name + suffix).c_str()] = values;
+  };
+  field("rhat", &Diagnostics::rhat);
+  field("ess_bulk", &Diagnostics::ess_bulk);
+  field("ess_tail", &Diagnostics::ess_tail);
+  field("mcse_mean", &Diagnostics::mcse_mean);
+  field("mean", &Diagnostics::mean);
+  field("sd", &Diagnostics::sd);
+  field("ess_mean", &Diagnostics::ess_mean);
+  field("rhat_bulk", &Diagnostics::rhat_bulk);
+  field("rhat_folded", &Diagnostics::rhat_folded);
+}
 
 void bind_diagnostics(py::module_& m) {
   m.def("diagnostics", &diagnostics_py, "samples"_a, "warn"_a = true,

@@ -62,6 +62,22 @@ class FieldTable {
               // results (summary.json), which Python reads as a dict, not options
             } else {
               using V = std::decay_t<decltype(field_ref(std::declval<T&>(), m))>;
+              if constexpr (std::is_arithmetic_v<V> && !std::is_same_v<V, bool>) {
+                if (f.has(zero_is_unset)) {
+                  // 0 is "not set" in the core (fields.hpp): None here, and an explicit 0 refused.
+                  add(
+                      n, [m](const T& t) { return field_ref(t, m) == V{} ? py::none() : to_py(field_ref(t, m)); },
+                      [m, n](T& t, py::handle v) {
+                        const V value = v.is_none() ? V{} : OptionalFromPy<V>::get(v, n);
+                        if (!v.is_none() && value == V{})
+                          throw Error(n + "=0 is no value of " + n +
+                                      ", whose default is chosen by lsc; pass None or leave it out for the default.");
+                        field_ref(t, m) = value;
+                      },
+                      f.help);
+                  return;
+                }
+              }
               add(
                   n, [m](const T& t) { return to_py(field_ref(t, m)); },
                   [m, f, n](T& t, py::handle v) {

@@ -42,6 +42,23 @@ py::dict infer_py(const Model& model, py::handle X, const InferConfig& config, p
                "tau_u"_a = r.tau_u, "stiffness"_a = r.stiffness, "acceptance"_a = r.acceptance,
                "elapsed_s"_a = r.elapsed_s);
   out["samples"] = config.keep_samples ? py::object(stacked_rows_array(r.samples, K, N)) : py::none();
+  if (r.diagnosed_points > 0) {
+    // (points, K) arrays for s and, suffixed _active, for its activity 1[s != 0].
+    py::dict d;
+    const std::vector<py::ssize_t> shape{static_cast<py::ssize_t>(r.diagnosed_points), static_cast<py::ssize_t>(K)};
+    add_diagnostics(d, r.diagnostics, shape);
+    add_diagnostics(d, r.diagnostics_active, shape, "_active");
+    out["diagnostics"] = d;
+    const auto name = [K](Index q) { return "point " + std::to_string(q / K) + " k = " + std::to_string(q % K); };
+    for (const auto& [diagnostics, noun] :
+         {std::pair{&r.diagnostics, "coefficients"}, std::pair{&r.diagnostics_active, "activities 1[s != 0]"}}) {
+      const std::string line = convergence_warning(summarize(*diagnostics, config.chains), noun, name,
+                                                   "draw more samples (samples=) or burn in longer (burn_in=)");
+      if (!line.empty() && PyErr_WarnEx(PyExc_RuntimeWarning, line.c_str(), 1) != 0) throw py::error_already_set();
+    }
+  } else {
+    out["diagnostics"] = py::none();
+  }
   return out;
 }
 

@@ -103,6 +103,19 @@ py::tuple train_py(const TrainConfig& config, const BatchSource& source, py::obj
     }
   };
   cb.should_stop = [&] { return stop || static_cast<bool>(error); };
+  // Ctrl-C between metrics rows: the first asks for a stop at the next row (which can be minutes
+  // away), a second abandons the run at once.
+  cb.should_abandon = [&] {
+    py::gil_scoped_acquire gil;
+    if (PyErr_CheckSignals() == 0) return false;
+    if (!error) {
+      error = fetch_python_error();
+      PySys_WriteStderr("\nlsc: stopping at the next metrics row; press Ctrl-C again to abandon the run now.\n");
+      return false;
+    }
+    PyErr_Clear();  // the first KeyboardInterrupt is the one raised
+    return true;
+  };
   if (c.checkpoint_every > 0) {
     if (checkpoint.empty()) throw Error("checkpoint_every needs a run folder for checkpoint.bin; pass out=RUN_DIR.");
     cb.on_checkpoint = [&](const run::TrainCheckpoint& ck) {
@@ -122,7 +135,7 @@ py::tuple train_py(const TrainConfig& config, const BatchSource& source, py::obj
 
 void bind_train(py::module_& m) {
   py::class_<TrainConfig> cls(m, "TrainConfig",
-                              "Every option of `lsc train` (docs/parameters.md). None or 0 stands for the method's "
+                              "Every option of `lsc train` (docs/parameters.md). None stands for the method's "
                               "documented default, which resolve_defaults fills in.");
   FieldTable<TrainConfig>(cls)
       .add_fields(run::train_config_fields())
@@ -181,7 +194,8 @@ void bind_train(py::module_& m) {
           "The metrics rows as columns, {name: array}, named as in metrics.csv.")
       .def_readonly("elapsed_s", &TrainResult::elapsed_s)
       .def_readonly("acceptance", &TrainResult::acceptance, "MALA acceptance rate over the run")
-      .def_readonly("stopped_early", &TrainResult::stopped_early);
+      .def_readonly("stopped_early", &TrainResult::stopped_early)
+      .def_readonly("abandoned", &TrainResult::abandoned);
 
   m.def(
       "read_metrics",

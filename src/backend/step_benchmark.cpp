@@ -6,6 +6,7 @@
 #include <cmath>
 
 #include "lsc/core/error.hpp"
+#include "lsc/core/memory.hpp"
 #include "lsc/core/parallel.hpp"
 #include "lsc/core/rng.hpp"
 #include "lsc/dist/batch_shard.hpp"
@@ -62,6 +63,13 @@ Matrix normal_matrix(Index rows, Index cols, std::uint64_t seed) {
 StepBenchmarkResult benchmark_step(const StepBenchmarkOptions& o) {
   require(o.D > 0 && o.K > 0 && o.N > 0, "the benchmark sizes must be positive; pass e.g. --D 64 --K 256 --N 1024.");
   require(o.seconds > 0, "the benchmark needs a positive time per measurement; pass e.g. --seconds 3.");
+  {
+    const double D = double(o.D), K = double(o.K), N = double(o.N);
+    require_memory(8.0 * (4 * D * K + 2 * K * K + 8 * K * N + 4 * D * N),
+                   "the step benchmark at D = " + std::to_string(o.D) + ", K = " + std::to_string(o.K) + ", N = " +
+                       std::to_string(o.N),
+                   "use smaller --D, --K or --N");
+  }
   if (o.threads > 0) set_threads(o.threads);
   const Real u0 = 1.2, lambda = 1.0;
   const Model model{0.3 * normal_matrix(o.D, o.K, 1), 0.5, Prior::make(PriorKind::l0, lambda, std::exp(-lambda * u0))};

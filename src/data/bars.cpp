@@ -3,6 +3,7 @@
 #include <cmath>
 
 #include "lsc/core/error.hpp"
+#include "lsc/core/memory.hpp"
 #include "lsc/core/rng.hpp"
 #include "lsc/prior/prior.hpp"
 
@@ -26,6 +27,11 @@ BarsSource::BarsSource(BarsOptions options) : options_(options) {
   Prior::make(PriorKind::l0, options_.lambda, options_.pi);  // validates λ and π
   require(std::isfinite(options_.sigma) && options_.sigma >= 0,
           "sigma must be zero or positive for generated data; pass e.g. --sigma 0.5.");
+  require(std::isfinite(options_.pixel) && options_.pixel >= 0,
+          "the lit pixels' value must be a positive number; pass e.g. --pixel 1, or leave it out for 1/sqrt(size).");
+  const double side = double(options_.size);
+  require_memory(8.0 * 2 * side * side * side, "bars of side " + std::to_string(options_.size) + " (D = side^2, K = 2 side)",
+                 "use a smaller --size");
   A_ = bars_dictionary(options_.size, options_.pixel_value());
 }
 
@@ -41,6 +47,8 @@ void BarsSource::batch_columns(std::uint64_t index, Index total, Index first, In
 void BarsSource::generate(std::uint64_t first, Index n, Matrix& X, Matrix* S) const {
   const Philox rng(options_.seed);
   const Index K = A_.cols(), D = A_.rows();
+  // The images and their coefficients, and a copy of each while a command writes them.
+  require_memory(2 * 8.0 * double(n) * double(K + D), std::to_string(n) + " bars images", "generate fewer (--n)");
   Matrix coeff(K, n);
   X.resize(D, n);
   std::vector<Real> z(static_cast<std::size_t>(D)), u(static_cast<std::size_t>(2 * K));

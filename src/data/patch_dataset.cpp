@@ -3,6 +3,7 @@
 #include <cmath>
 
 #include "lsc/core/error.hpp"
+#include "lsc/core/memory.hpp"
 #include "lsc/data/whitening.hpp"
 
 namespace lsc {
@@ -16,6 +17,14 @@ PatchData load_patches(const PatchDataOptions& o) {
   require(o.subset == "all" || o.subset == "train" || o.subset == "test",
           "unknown image subset '" + o.subset + "'; choose train, test or all.");
   require(o.count > 0, "the number of patches must be at least 1.");
+  {
+    const double dim = double(o.patches.size) * double(o.patches.size);
+    // The patches, and a second copy while PCA whitening or the command's writing runs.
+    require_memory(2 * 8.0 * double(o.count) * dim,
+                   std::to_string(o.count) + " patches of " + std::to_string(o.patches.size) + "x" +
+                       std::to_string(o.patches.size),
+                   "ask for fewer patches");
+  }
   std::vector<io::Image> images = io::read_images(o.path, o.variable);
   if (o.subset != "all") {
     const ImageSplit split = split_images(images.size(), o.test_fraction, o.patches.seed);
@@ -29,7 +38,11 @@ PatchData load_patches(const PatchDataOptions& o) {
   if (o.whiten == "olshausen") {
     const Real scale = std::sqrt(o.image_variance);  // whiten_olshausen returns unit variance
     for (io::Image& im : images) {
-      im.pixels = whiten_olshausen(im, o.cutoff).pixels;
+      try {
+        im.pixels = whiten_olshausen(im, o.cutoff).pixels;
+      } catch (const Error& e) {  // which of possibly hundreds of images
+        throw Error(im.source + ": " + e.what());
+      }
       for (auto& v : im.pixels) v *= scale;
     }
   }

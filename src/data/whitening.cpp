@@ -135,7 +135,7 @@ GrayImage whiten_olshausen(const GrayImage& image, Real cutoff) {
   check_image(image);
   check_cutoff(cutoff);
   Fft2d fft(image.height, image.width);
-  require(load_centered(image, fft), "The image is constant, so whitening has nothing to scale to unit "
+  require(load_centered(image, fft), "the image is constant, so whitening has nothing to scale to unit "
                                      "variance; leave constant images out.");
   fft.forward();
   for (int ky = 0; ky < fft.height(); ++ky)

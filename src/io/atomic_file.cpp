@@ -2,6 +2,7 @@
 
 #include <cerrno>
 #include <cstring>
+#include <csignal>
 #include <fcntl.h>
 #include <random>
 #include <sstream>
@@ -54,6 +55,28 @@ void sync_directory(const fs::path& dir) {
   ::close(fd);
 }
 
+// Temporaries of this target left by a process that was killed before it could remove them
+// (kill -9, power loss): removed, so that they do not pile up beside the outputs. A temporary
+// whose process still runs is another writer's, and is left alone.
+void remove_stale_temporaries(const fs::path& dir, const std::string& filename) {
+  const std::string prefix = "." + filename + ".tmp.";
+  std::error_code ec;
+  for (fs::directory_iterator it(dir, ec), end; !ec && it != end; it.increment(ec)) {
+    const std::string name = it->path().filename().string();
+    if (name.size() <= prefix.size() || name.compare(0, prefix.size(), prefix) != 0) continue;
+    const std::string rest = name.substr(prefix.size());
+    const std::size_t dot = rest.find('.');
+    if (dot == 0 || dot == std::string::npos ||
+        rest.find_first_not_of("0123456789") != dot || dot > 9)
+      continue;
+    const pid_t pid = static_cast<pid_t>(std::stol(rest.substr(0, dot)));
+    if (pid > 0 && ::kill(pid, 0) != 0 && errno == ESRCH) {
+      std::error_code ignored;
+      fs::remove(it->path(), ignored);
+    }
+  }
+}
+
 }  // namespace
 
 AtomicFile::AtomicFile(fs::path target) : target_(std::move(target)) {
@@ -67,6 +90,7 @@ AtomicFile::AtomicFile(fs::path target) : target_(std::move(target)) {
               "' does not exist; create the directory first or choose another output path.");
   require(!fs::is_directory(target_, ec),
           name + ": output path is an existing directory; choose a file name instead.");
+  remove_stale_temporaries(dir, target_.filename().string());
 
   for (int attempt = 0;; ++attempt) {
     temp_ = dir / ("." + target_.filename().string() + ".tmp." + std::to_string(::getpid()) +
@@ -102,7 +126,7 @@ AtomicFile::~AtomicFile() {
 }
 
 void AtomicFile::require_open() const {
-  require(file_ != nullptr && !committed_,
+  require(file_ != nullptr && !finished_ && !committed_,
           target_.string() + ": the output file was already committed; create a new AtomicFile "
                              "to write it again.");
 }
@@ -125,7 +149,7 @@ std::FILE* AtomicFile::file() {
   return file_;
 }
 
-void AtomicFile::commit() {
+void AtomicFile::finish() {
   require_open();
   const std::string name = target_.string();
   int err = 0;
@@ -138,11 +162,35 @@ void AtomicFile::commit() {
   if (err != 0)
     throw Error(name + ": writing failed (" + errno_text(err) +
                 "); free disk space or choose another output path.");
+  finished_ = true;
+}
+
+void AtomicFile::commit() {
+  if (!finished_) finish();
+  require(!committed_, target_.string() + ": the output file was already committed; create a new AtomicFile "
+                                          "to write it again.");
+  const std::string name = target_.string();
   if (::rename(temp_.c_str(), target_.c_str()) != 0)
     throw Error(name + ": cannot move the finished file into place (" + errno_text(errno) +
                 "); check that the output path is writable.");
   committed_ = true;
   sync_directory(target_.has_parent_path() ? target_.parent_path() : fs::path("."));
+}
+
+AtomicFile* OutputSet::add(const fs::path& target) {
+  if (target.empty()) return nullptr;
+  std::error_code ec;
+  const fs::path canonical = fs::weakly_canonical(target, ec);
+  for (const std::unique_ptr<AtomicFile>& f : files_)
+    require(ec || fs::weakly_canonical(f->target(), ec) != canonical,
+            target.string() + ": two outputs of the command name this same file; give each its own path.");
+  files_.push_back(std::make_unique<AtomicFile>(target));
+  return files_.back().get();
+}
+
+void OutputSet::commit() {
+  for (const std::unique_ptr<AtomicFile>& f : files_) f->finish();
+  for (const std::unique_ptr<AtomicFile>& f : files_) f->commit();
 }
 
 void write_file_atomic(const fs::path& path, std::string_view bytes) {

@@ -16,6 +16,7 @@
 #include <cstdarg>
 #include <cstdint>
 #include <cstring>
+#include <sys/stat.h>
 #include <fstream>
 #include <memory>
 
@@ -120,6 +121,11 @@ struct PngGuard {
 };
 
 // The classic API, not png_image: the simplified one applies gamma and its own gray weights.
+// Deflate, PNG's compression, shrinks data by at most 1032:1, so a file of n bytes holds at most
+// about 1032·n bytes of pixel rows: a header that claims more is corrupt, and is refused before
+// the rows are allocated (a 100-byte file claiming 16384x16384 pixels would otherwise cost 1.7 GB).
+constexpr double kDeflateMaxRatio = 1032;
+
 bool decode_png(std::FILE* f, const std::string& name, Decoded& out) {
   PngGuard g;
   g.png = png_create_read_struct(PNG_LIBPNG_VER_STRING, &out, png_fail, png_ignore);
@@ -128,6 +134,16 @@ bool decode_png(std::FILE* f, const std::string& name, Decoded& out) {
   if (setjmp(png_jmpbuf(g.png))) return false;
   png_init_io(g.png, f);
   png_read_info(g.png, g.info);
+  {
+    struct stat st{};
+    const double file_bytes = ::fstat(::fileno(f), &st) == 0 ? double(st.st_size) : 0.0;
+    const double height = double(png_get_image_height(g.png, g.info));
+    const double raw_bytes = height * (double(png_get_rowbytes(g.png, g.info)) + 1);  // + a filter byte per row
+    require(file_bytes <= 0 || raw_bytes <= kDeflateMaxRatio * file_bytes + 4096,
+            name + ": the header claims " + std::to_string(png_get_image_height(g.png, g.info)) + "x" +
+                std::to_string(png_get_image_width(g.png, g.info)) + " pixels, more than a file of " +
+                std::to_string(static_cast<long long>(file_bytes)) + " bytes can hold, so it is corrupt; " + kRemedy);
+  }
   png_set_expand(g.png);  // palette to RGB, gray below 8 bits to 8, transparency to alpha
   png_set_strip_alpha(g.png);
   png_set_interlace_handling(g.png);

@@ -363,9 +363,8 @@ NpyArray read_npy(const fs::path& path) {
   return array;
 }
 
-void write_npy(const fs::path& path, const double* data, const std::vector<std::size_t>& shape,
-               Dtype dtype) {
-  const std::string name = path.string();
+void write_npy(AtomicFile& file, const double* data, const std::vector<std::size_t>& shape, Dtype dtype) {
+  const std::string name = file.target().string();
   const std::size_t item = item_size(dtype);
   const std::optional<std::size_t> bytes = payload_bytes(shape, item);
   require(bytes.has_value(),
@@ -375,7 +374,6 @@ void write_npy(const fs::path& path, const double* data, const std::vector<std::
           name + ": no data was given for shape " + shape_text(shape) +
               "; pass a pointer to the values.");
 
-  AtomicFile file(path);
   file.write(make_header(dtype, shape));
   if (dtype == Dtype::f64) {
     file.write(data, *bytes);
@@ -388,6 +386,12 @@ void write_npy(const fs::path& path, const double* data, const std::vector<std::
       done += step;
     }
   }
+}
+
+void write_npy(const fs::path& path, const double* data, const std::vector<std::size_t>& shape,
+               Dtype dtype) {
+  AtomicFile file(path);
+  write_npy(file, data, shape, dtype);
   file.commit();
 }
 
@@ -420,10 +424,16 @@ Matrix read_npy_rows(const fs::path& path, std::optional<std::size_t> expected_c
   return columns;
 }
 
-void write_npy_rows(const fs::path& path, const Matrix& columns, Dtype dtype) {
-  write_npy(path, columns.data(),
+void write_npy_rows(AtomicFile& file, const Matrix& columns, Dtype dtype) {
+  write_npy(file, columns.data(),
             {static_cast<std::size_t>(columns.cols()), static_cast<std::size_t>(columns.rows())},
             dtype);
+}
+
+void write_npy_rows(const fs::path& path, const Matrix& columns, Dtype dtype) {
+  AtomicFile file(path);
+  write_npy_rows(file, columns, dtype);
+  file.commit();
 }
 
 }  // namespace lsc::io

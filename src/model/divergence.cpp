@@ -12,6 +12,7 @@ void check_finite_chains(const Model& model, const Matrix& U, std::uint64_t step
 }
 
 void report_diverged_chains(const Model& model, std::uint64_t step, Real eps) {
+  if (!std::isfinite(model.A.squaredNorm())) report_diverged_dictionary(step);
   const Real stiffness = eps * lipschitz_constant(model);
   std::ostringstream msg;
   msg << "the coefficient dynamics diverged at step " << step
@@ -23,8 +24,14 @@ void report_diverged_chains(const Model& model, std::uint64_t step, Real eps) {
 }
 
 void check_finite_dictionary(const Matrix& A, std::uint64_t step) {
-  require(A.allFinite(), "the dictionary diverged (non-finite values) at step " + std::to_string(step) +
-                             "; increase --tau-A (a slower dictionary) or --tau-u (a smaller coefficient step).");
+  // NaN and inf propagate into the sum, and so do finite values whose products overflow (a
+  // dictionary at 1e200 is as lost as one at inf, and the metrics would print inf).
+  if (!std::isfinite(A.squaredNorm())) report_diverged_dictionary(step);
+}
+
+void report_diverged_dictionary(std::uint64_t step) {
+  throw Error("the dictionary diverged (its values grew beyond what can be computed with) at step " +
+              std::to_string(step) + "; increase --tau-A (a slower dictionary) or --tau-u (a smaller coefficient step).");
 }
 
 }  // namespace lsc

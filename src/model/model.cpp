@@ -13,6 +13,10 @@ namespace lsc {
 void Model::validate() const {
   require(A.rows() > 0 && A.cols() > 0, "the dictionary is empty; K and D must be at least 1.");
   require(A.allFinite(), "the dictionary contains NaN or infinite values; check the dictionary file.");
+  // Finite but beyond ~1e154, AᵀA overflows: what a diverged training leaves (issue 20 item 4).
+  require(std::isfinite(A.squaredNorm()),
+          "the dictionary's values are too large to compute with (largest |A| " + std::to_string(A.cwiseAbs().maxCoeff()) +
+              "): the training that wrote it diverged; retrain with a larger --tau-A.");
   require(std::isfinite(sigma) && sigma > 0,
           "sigma must be a positive number (got " + std::to_string(sigma) + "); pass e.g. --sigma 0.5.");
 }

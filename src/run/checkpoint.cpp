@@ -53,6 +53,7 @@ void save_checkpoint(const std::filesystem::path& file, const TrainCheckpoint& c
       {"eps", s.chains.eps},
       {"elapsed_s", ck.elapsed_s},
       {"metrics", metrics_json(ck.metrics)}};
+  if (ck.data_digest != 0) header["data_digest"] = ck.data_digest;
   nlohmann::json extra = nlohmann::json::array();
   for (const Vector& e : s.extra) extra.push_back(e.size());
   header["extra"] = extra;
@@ -153,6 +154,7 @@ TrainCheckpoint load_checkpoint(const std::filesystem::path& file, const TrainCo
     s.chains.accepted = integer_from_json<std::uint64_t>(h.at("accepted"));
     s.chains.eps = h.at("eps");
     ck.elapsed_s = h.at("elapsed_s");
+    ck.data_digest = integer_from_json<std::uint64_t>(h.value("data_digest", nlohmann::json(0)));
     for (const auto& r : h.at("metrics")) {
       ck.metrics.emplace_back();
       from_json(ck.metrics.back(), r, metrics_fields(), file.string());

@@ -7,6 +7,7 @@
 #include <sstream>
 
 #include "lsc/core/error.hpp"
+#include "lsc/core/memory.hpp"
 #include "lsc/core/parallel.hpp"
 #include "lsc/backend/step_engine.hpp"
 #include "lsc/sampler/samplers.hpp"
@@ -80,6 +81,11 @@ void infer_sampling(const Model& model, const Eigen::Ref<const Matrix>& X, const
   out.mean = Matrix::Zero(K, N);
   out.active = Matrix::Zero(K, N);
   if (c.keep_samples) out.samples.assign(c.samples, Matrix::Zero(K, N));
+  // Every chain of the first P points, in diagnose_all's (chain, draw, quantity) order with
+  // quantity p·K + k. R-hat and ESS need at least 4 draws per chain.
+  const Index P = c.samples >= 4 ? std::min<Index>(c.diagnose_points, N) : 0;
+  const Index T = static_cast<Index>(c.samples), Q = P * K;
+  std::vector<Real> draws(static_cast<std::size_t>(C * T * Q));
 
   // Blocks of data points keep memory bounded; chain ids are global (n·C + c), so the noise
   // does not depend on the block size (the block size depends on C only, never on threads).
@@ -110,12 +116,19 @@ void infer_sampling(const Model& model, const Eigen::Ref<const Matrix>& X, const
     eps_sum += engine->eps();
     ++blocks;
     const StepMode record{false, false, true};
-    if (c.keep_samples) {
+    const Index diagnosed = std::clamp<Index>(P - first, 0, n);  // of this block's points
+    if (c.keep_samples || diagnosed > 0) {
       for (std::uint64_t t = 0; t < c.samples; ++t) {
         if (stop()) return;
         engine->run(1, record);
         engine->read_coefficients(S);
-        for (Index p = 0; p < n; ++p) out.samples[t].col(first + p) = S.col(p * C);
+        if (c.keep_samples)
+          for (Index p = 0; p < n; ++p) out.samples[t].col(first + p) = S.col(p * C);
+        for (Index p = 0; p < diagnosed; ++p)
+          for (Index ch = 0; ch < C; ++ch) {
+            Real* to = draws.data() + (ch * T + static_cast<Index>(t)) * Q + (first + p) * K;
+            for (Index k = 0; k < K; ++k) to[k] = S(k, p * C + ch);
+          }
       }
     } else {
       for (std::uint64_t t = 0; t < c.samples; t += kPoll) {
@@ -139,6 +152,12 @@ void infer_sampling(const Model& model, const Eigen::Ref<const Matrix>& X, const
   }
   out.acceptance = proposed ? Real(accepted) / Real(proposed) : 1.0;
   if (blocks > 0) out.tau_u = Real(blocks) / eps_sum;
+  if (P > 0) {
+    out.diagnosed_points = P;
+    out.diagnostics = diagnose_all(draws.data(), T, C, Q);
+    for (Real& v : draws) v = v != 0 ? 1.0 : 0.0;
+    out.diagnostics_active = diagnose_all(draws.data(), T, C, Q);
+  }
 }
 
 }  // namespace
@@ -159,6 +178,13 @@ InferResult infer(const Model& model, const Eigen::Ref<const Matrix>& X, const I
   if (sampling) {
     require(c.chains > 0, "--chains must be at least 1.");
     require(c.samples > 0, "--samples must be at least 1.");
+    require(c.diagnose_points >= 0, "--diagnose-points must be 0 (no diagnostics) or more.");
+    require(std::isfinite(c.tau_u) && c.tau_u >= 0,
+            "--tau-u must be a positive number of steps; leave it out to choose it from the dictionary's stiffness.");
+    require(std::isfinite(c.temperature) && c.temperature >= 0,
+            "--temperature must be 0 or a positive number; use 1 to sample the posterior.");
+    require(c.target_accept >= 0 && c.target_accept < 1,
+            "--target-accept must lie in [0, 1) (0 switches step-size adaptation off); use e.g. 0.574.");
   } else {
     require(!c.keep_samples, "--out-samples needs a sampling method; use --method langevin or mala.");
     require(c.dtype.empty() && c.backend.empty(),
@@ -166,6 +192,21 @@ InferResult infer(const Model& model, const Eigen::Ref<const Matrix>& X, const I
     require(c.map_steps >= 0, "--map-steps must be 0 or more.");
     require(std::isfinite(c.map_tolerance) && c.map_tolerance >= 0,
             "--map-tolerance must be 0 (run all --map-steps) or a positive number such as 1e-6.");
+  }
+  {
+    const double K = double(model.K()), N = double(X.cols()), D = double(model.D());
+    const double chains = sampling ? double(c.chains) : 1.0;
+    const double block = std::min(N, c.block > 0 ? double(c.block) : std::max(1.0, 8192.0 / chains));
+    // The mean and P(s != 0), a block's chains in the engine (U, S and their gradients), and the
+    // recorded trajectory, which the command line copies once more to write it.
+    const double diagnosed = sampling ? std::min(N, double(c.diagnose_points)) : 0.0;
+    const double bytes = 8.0 * (2 * K * N + 6 * K * block * chains + D * block * chains) +
+                         (c.keep_samples ? 2 * 8.0 * double(c.samples) * K * N : 0.0) +
+                         8.0 * chains * double(c.samples) * diagnosed * K;
+    require_memory(bytes, "inference of " + std::to_string(X.cols()) + " points with K = " + std::to_string(model.K()),
+                   c.keep_samples || c.diagnose_points > 0
+                       ? "record fewer --samples or --diagnose-points, or pass fewer points at a time"
+                       : "pass fewer points at a time, or fewer --chains");
   }
   set_threads(c.threads);
   InferResult out;

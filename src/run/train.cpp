@@ -8,8 +8,10 @@
 #include <memory>
 
 #include "lsc/core/error.hpp"
+#include "lsc/core/memory.hpp"
 #include "lsc/core/parallel.hpp"
 #include "lsc/dist/batch_shard.hpp"
+#include "lsc/io/digest.hpp"
 #include "lsc/learn/learner.hpp"
 #include "lsc/learn/svae.hpp"
 #include "lsc/run/methods.hpp"
@@ -220,6 +222,8 @@ TrainConfig resolve_defaults(TrainConfig c, Index D) {
   if (c.sampler.empty()) c.sampler = sampling ? "euler" : "none";
   if (sampling) sampler_info(c.sampler);  // throws for an unknown name
   require(sampling || c.sampler == "none", "--sampler applies to --method lsc only.");
+  require(std::isfinite(c.temperature) && c.temperature >= 0,
+          "--temperature must be 0 or a positive number; use 1 to sample the posterior.");
   if (!c.target_accept) c.target_accept = c.sampler == "mala" ? 0.574 : 0.0;
   require(*c.target_accept >= 0 && *c.target_accept < 1,
           "--target-accept must lie in [0, 1) (0 switches step-size adaptation off); use e.g. 0.574.");
@@ -255,6 +259,15 @@ TrainResult train(const TrainConfig& config, const BatchSource& data, const Trai
   TrainResult result;
   result.config = resolve_defaults(config, data.dim());
   TrainConfig& c = result.config;
+  {
+    const double D = double(data.dim()), K = double(c.K), B = double(c.batch);
+    // The engine's buffers: A with its update and Gram matrix, the chains' U and S with their
+    // next states and gradients, the batch and its residual.
+    require_memory(8.0 * (4 * D * K + 2 * K * K + 6 * K * B + 3 * D * B),
+                   "training with K = " + std::to_string(c.K) + ", D = " + std::to_string(data.dim()) +
+                       " and a batch of " + std::to_string(c.batch),
+                   "use a smaller --K or --batch");
+  }
   set_threads(c.threads);
   std::shared_ptr<const dist::BatchShard> shard;
   if (ranks && ranks->size() > 1) {
@@ -285,6 +298,15 @@ TrainResult train(const TrainConfig& config, const BatchSource& data, const Trai
   if (c.tau_u == 0 && c.method != "svae") c.tau_u = std::max(20.0, 2.0 * lipschitz_constant(model));
   std::unique_ptr<Learner> learner = make_learner(c, std::move(model), data, shard);
 
+  std::uint64_t data_digest = 0;
+  {
+    Matrix first;
+    data.batch(0, c.batch, first);
+    data_digest = io::fnv1a(first.data(), sizeof(Real) * static_cast<std::size_t>(first.size()));
+  }
+  require(!resume || resume->data_digest == 0 || resume->data_digest == data_digest,
+          "the checkpoint was written while training on other data (its first batch differs); resume with the "
+          "--data (and data options) of the run that wrote it, or start again without --resume.");
   double elapsed_before = 0;
   if (resume) {
     learner->restore(resume->state);
@@ -296,11 +318,19 @@ TrainResult train(const TrainConfig& config, const BatchSource& data, const Trai
     return elapsed_before + std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   };
   auto checkpoint = [&] {
-    if (cb.on_checkpoint) cb.on_checkpoint({learner->state(), result.metrics, elapsed()});
+    if (cb.on_checkpoint) cb.on_checkpoint({learner->state(), result.metrics, elapsed(), data_digest});
   };
   Real err_sum = 0, active_sum = 0, elbo_sum = 0;
   std::uint64_t window = 0;
+  auto next_poll = start;
   for (std::uint64_t t = learner->steps_taken(); t < c.steps; ++t) {
+    if (cb.should_abandon && std::chrono::steady_clock::now() >= next_poll) {
+      next_poll = std::chrono::steady_clock::now() + kAbandonPoll;
+      if (cb.should_abandon()) {
+        result.stopped_early = result.abandoned = true;
+        break;
+      }
+    }
     learner->step();
     const StepStats s = learner->stats();
     err_sum += s.reconstruction_error;
@@ -334,7 +364,7 @@ TrainResult train(const TrainConfig& config, const BatchSource& data, const Trai
       }
     }
   }
-  if (c.checkpoint_every > 0 && window == 0) checkpoint();
+  if (c.checkpoint_every > 0 && window == 0 && !result.abandoned) checkpoint();
   result.model = learner->model();
   result.acceptance = learner->acceptance_rate();
   if (const auto* svae = dynamic_cast<const SvaeLearner*>(learner.get()))

@@ -123,6 +123,15 @@ def test_options_have_typed_one_sentence_errors():
     with pytest.raises(TypeError, match="unknown option 'stepz'"):
         lsc.TrainConfig(stepz=10)
     assert lsc.TrainConfig(steps=2e4, batch=np.int32(50)).steps == 20000
+    # 0 stood for "the default" in the core, silently (issue 20): None is the default, 0 refused.
+    assert lsc.TrainConfig().sigma is None and lsc.TrainConfig(sigma=None).tau_u is None
+    for name in ("sigma", "steps", "batch", "tau_u", "tau_A", "tau_x", "metrics_every"):
+        with pytest.raises(lsc.LscError, match=f"{name}=0 is no value of {name}"):
+            lsc.TrainConfig(**{name: 0})
+    with pytest.raises(lsc.LscError, match="tau_u=0"):
+        lsc.InferConfig(tau_u=0.0)
+    config = lsc.TrainConfig(sigma=0.3)
+    assert pickle.loads(pickle.dumps(config)).sigma == 0.3 and pickle.loads(pickle.dumps(lsc.TrainConfig())).sigma is None
     with pytest.raises(lsc.LscError, match="unknown prior 'l7'"):
         lsc.Prior("l7")
     with pytest.raises(lsc.LscError, match="pi must lie in"):

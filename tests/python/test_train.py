@@ -5,6 +5,7 @@ import signal
 import subprocess
 import sys
 import textwrap
+import time
 import traceback
 
 import numpy as np
@@ -82,6 +83,37 @@ def interrupt_when_ready(proc):
         proc.kill()
         pytest.fail("Ctrl-C did not stop the fit")
     return out.split(), err
+
+
+def test_a_second_ctrl_c_abandons_a_fit_whose_next_row_is_far(tmp_path):
+    """Issue 20: with rows 10^8 steps apart the first Ctrl-C waits for a row minutes away; the
+    second must end the fit at once, leaving no run folder."""
+    run = tmp_path / "run"
+    proc = child(f"""
+        import sys, lsc
+        print("ready", flush=True)
+        try:
+            lsc.train("bars", steps=10**9, metrics_every=10**8, threads=1, progress=False, out={str(run)!r})
+        except KeyboardInterrupt as e:
+            print("interrupted", hasattr(e, "run"), flush=True)
+            sys.exit(7)
+        """)
+    assert proc.stdout.readline().strip() == "ready"
+    time.sleep(1.0)  # well inside train()
+    proc.send_signal(signal.SIGINT)
+    time.sleep(0.5)
+    sent = time.monotonic()
+    proc.send_signal(signal.SIGINT)
+    try:
+        out, err = proc.communicate(timeout=60)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        pytest.fail("a second Ctrl-C did not abandon the fit")
+    assert proc.returncode == 7, err
+    assert "stopping at the next metrics row" in err  # the first was seen inside train(), not before
+    assert out.split() == ["interrupted", "False"]  # abandoned: no partial run attached
+    assert time.monotonic() - sent < 10
+    assert not run.exists()
 
 
 def test_ctrl_c_stops_a_long_fit_at_a_row_and_keeps_what_was_learned(tmp_path):

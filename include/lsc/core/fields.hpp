@@ -77,6 +77,10 @@ enum FieldFlag : unsigned {
   // A column that may be missing in files written before it existed (read as the default), and
   // is left out when every row holds NaN (the ELBO outside svae).
   optional_column = 1u << 1,
+  // A number whose 0 in the record means "not set: resolve_defaults chooses" (the time constants,
+  // σ, the batch). A user's explicit 0 would silently become the default, so the front ends refuse
+  // it (CLI) or read it as None (Python).
+  zero_is_unset = 1u << 2,
 };
 
 template <class T>

@@ -8,6 +8,7 @@
 #include <memory>
 #include <ostream>
 #include <string_view>
+#include <vector>
 
 namespace lsc::io {
 
@@ -28,7 +29,10 @@ class AtomicFile {
   // For C libraries (libpng) that write through stdio; do not fclose it.
   std::FILE* file();
 
-  // Flushes, fsyncs and renames onto the target; afterwards nothing more may be written.
+  // Flushes, fsyncs and closes the temporary file, so that a full disk shows here; the target is
+  // untouched until commit(). Nothing more may be written afterwards.
+  void finish();
+  // finish() unless done, then renames onto the target.
   void commit();
 
   const std::filesystem::path& target() const { return target_; }
@@ -43,7 +47,22 @@ class AtomicFile {
   std::FILE* file_ = nullptr;
   std::unique_ptr<StreamBuf> buf_;
   std::unique_ptr<std::ostream> stream_;
+  bool finished_ = false;
   bool committed_ = false;
+};
+
+// Several outputs of one command as a set: each is staged in its own AtomicFile as soon as the
+// command starts (so a missing directory is reported before any work), and none replaces its
+// target until every one of them has been written whole. A failure leaves none of them.
+class OutputSet {
+ public:
+  // Stages target; an empty path is skipped and gives nullptr.
+  AtomicFile* add(const std::filesystem::path& target);
+  // finish() on every file, then the renames.
+  void commit();
+
+ private:
+  std::vector<std::unique_ptr<AtomicFile>> files_;
 };
 
 // Replaces path with bytes through an AtomicFile.

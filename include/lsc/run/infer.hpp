@@ -5,6 +5,7 @@
 #include <string>
 #include <vector>
 
+#include "lsc/eval/diagnostics.hpp"
 #include "lsc/model/model.hpp"
 
 namespace lsc::run {
@@ -32,6 +33,9 @@ struct InferConfig {
   bool keep_samples = false;      // record chain 0's trajectory of every data point
   Index block = 0;                // data points processed together (0: automatic)
   int threads = 0;
+  // Convergence diagnostics (eval/diagnostics.hpp): every chain of the first diagnose_points data
+  // points is recorded, and R-hat, ESS and MCSE computed for each of their coefficients (0: none).
+  Index diagnose_points = 8;
 };
 
 struct InferResult {
@@ -43,6 +47,10 @@ struct InferResult {
   Real acceptance = 1;          // MALA acceptance rate
   double elapsed_s = 0;
   bool stopped_early = false;   // should_stop ended the run; only the blocks finished before are filled in
+  // Of the first diagnosed_points data points (InferConfig::diagnose_points), entry p·K + k: the
+  // diagnostics of s_k and of its activity 1[s_k ≠ 0] (whose mcse_mean is the MCSE of P(s_k ≠ 0)).
+  Index diagnosed_points = 0;
+  std::vector<Diagnostics> diagnostics, diagnostics_active;
 };
 
 struct InferCallbacks {

@@ -1,6 +1,7 @@
 #pragma once
 // The training service under every front end (CLI now, Python later): one Config in, a model
 // and its metrics out, progress through callbacks. It knows no files; run_folder.hpp saves.
+#include <chrono>
 #include <cstdint>
 #include <functional>
 #include <limits>
@@ -91,15 +92,23 @@ struct TrainCheckpoint {
   LearnerState state;
   std::vector<MetricsRow> metrics;
   double elapsed_s = 0;
+  // FNV-1a of the data's first batch, so that a resume with other data of the same width is
+  // refused instead of continuing silently; 0 in checkpoints written before it existed.
+  std::uint64_t data_digest = 0;
 };
 
 struct TrainCallbacks {
   std::function<void(const MetricsRow&, std::uint64_t total_steps)> on_metrics;
   std::function<bool()> should_stop;  // polled after every metrics row; true ends training there
-  std::function<void(const TrainCheckpoint&)> on_checkpoint;
+  // Polled between steps every kAbandonPoll: true ends training at once, without a final row or
+  // checkpoint (a second Ctrl-C, when the next row is minutes away). The last checkpoint stays.
+  std::function<bool()> should_abandon;
+  std::function<void(const TrainCheckpoint&)> on_checkpoint;  // every checkpoint_every steps and at the end
   // At every metrics row: the model and the coefficients of the latest step (for experiments).
-  std::function<void(const MetricsRow&, const Model&, const Matrix& S)> on_model;  // every checkpoint_every steps and at the end
+  std::function<void(const MetricsRow&, const Model&, const Matrix& S)> on_model;
 };
+
+inline constexpr std::chrono::milliseconds kAbandonPoll{200};
 
 struct TrainResult {
   Model model;
@@ -108,6 +117,7 @@ struct TrainResult {
   double elapsed_s = 0;
   Real acceptance = 1;  // MALA acceptance rate over the run
   bool stopped_early = false;
+  bool abandoned = false;  // should_abandon ended it between rows: metrics and model are not at a row
   std::shared_ptr<const Svae> svae;  // method svae: the trained encoder and decoder (model == svae->model())
 };
 

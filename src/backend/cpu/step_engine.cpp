@@ -317,11 +317,10 @@ class CpuStepEngine final : public StepEngine {
   // The dictionary first: with A not finite the chains' stiffness says nothing. A is the same on
   // every rank; the chains are not, so the ranks agree on whether any diverged.
   void check_finite() {
-    if (!std::all_of(A_.begin(), A_.end(), [](T a) { return std::isfinite(a); })) {
-      Matrix A;
-      read_dictionary(A);
-      check_finite_dictionary(A, step_);
-    }
+    // In T: a float dictionary whose squares overflow float is lost even if double could hold them.
+    T sum_sq = 0;
+    for (T a : A_) sum_sq += a * a;
+    if (!std::isfinite(sum_sq)) report_diverged_dictionary(step_);
     double diverged = std::all_of(U_.begin(), U_.end(), [](T u) { return std::isfinite(u); }) ? 0 : 1;
     if (ranks_) timed(communication_s_, [&] { ranks_->allreduce_sum(&diverged, 1); });
     if (diverged > 0) {
