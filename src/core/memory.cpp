@@ -13,15 +13,15 @@ namespace lsc {
 std::uint64_t memory_limit_bytes() {
   // Once per process: the checks sit on paths called per batch.
   static const std::uint64_t limit = [] {
-  const long pages = ::sysconf(_SC_PHYS_PAGES), page = ::sysconf(_SC_PAGE_SIZE);
-  std::uint64_t limit = pages > 0 && page > 0 ? std::uint64_t(pages) * std::uint64_t(page) : UINT64_MAX;
-  // cgroup v2 writes "max" when unlimited, which reads as no number.
-  std::ifstream cgroup("/sys/fs/cgroup/memory.max");
-  std::uint64_t cgroup_max = 0;
-  if (cgroup >> cgroup_max && cgroup_max > 0) limit = std::min(limit, cgroup_max);
-  rlimit as{};
-  if (::getrlimit(RLIMIT_AS, &as) == 0 && as.rlim_cur != RLIM_INFINITY) limit = std::min<std::uint64_t>(limit, as.rlim_cur);
-  return limit;
+    const long pages = ::sysconf(_SC_PHYS_PAGES), page = ::sysconf(_SC_PAGE_SIZE);
+    std::uint64_t bytes = pages > 0 && page > 0 ? std::uint64_t(pages) * std::uint64_t(page) : UINT64_MAX;
+    // cgroup v2 writes "max" when unlimited, which reads as no number.
+    std::ifstream cgroup("/sys/fs/cgroup/memory.max");
+    std::uint64_t cgroup_max = 0;
+    if (cgroup >> cgroup_max && cgroup_max > 0) bytes = std::min(bytes, cgroup_max);
+    rlimit as{};
+    if (::getrlimit(RLIMIT_AS, &as) == 0 && as.rlim_cur != RLIM_INFINITY) bytes = std::min<std::uint64_t>(bytes, as.rlim_cur);
+    return bytes;
   }();
   return limit;
 }

@@ -204,9 +204,9 @@ InferResult infer(const Model& model, const Eigen::Ref<const Matrix>& X, const I
                          (c.keep_samples ? 2 * 8.0 * double(c.samples) * K * N : 0.0) +
                          8.0 * chains * double(c.samples) * diagnosed * K;
     require_memory(bytes, "inference of " + std::to_string(X.cols()) + " points with K = " + std::to_string(model.K()),
-                   c.keep_samples || c.diagnose_points > 0
-                       ? "record fewer --samples or --diagnose-points, or pass fewer points at a time"
-                       : "pass fewer points at a time, or fewer --chains");
+                   std::string("use fewer --chains") +
+                       (c.keep_samples || c.diagnose_points > 0 ? ", --samples or --diagnose-points" : "") +
+                       ", or pass fewer points at a time");
   }
   set_threads(c.threads);
   InferResult out;

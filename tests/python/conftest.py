@@ -31,3 +31,10 @@ def cli():
         return r
 
     return run
+
+
+def pytest_configure(config):
+    # Most tests sample deliberately few draws for speed, so lsc.infer's convergence warning
+    # (docs/diagnostics.md) would fire in them by design; the tests of the warning itself use
+    # pytest.warns, which sees it regardless.
+    config.addinivalue_line("filterwarnings", "ignore:.*(R-hat|ESS) (above|below):RuntimeWarning")
