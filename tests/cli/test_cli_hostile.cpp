@@ -4,7 +4,6 @@
 // no output behind, or be refused before any work.
 #include <gtest/gtest.h>
 
-#include <csignal>
 #include <cstdint>
 #include <filesystem>
 #include <fstream>
@@ -28,12 +27,6 @@ using lsc::test::slurp;
 
 class CliHostile : public lsc::test::CliTest {
  protected:
-  // Files of dir_ other than the ones a test put there itself, hidden temporaries included.
-  std::vector<std::string> files_in(const fs::path& dir) {
-    std::vector<std::string> names;
-    for (const auto& e : fs::directory_iterator(dir)) names.push_back(e.path().filename().string());
-    return names;
-  }
   // A (N, D) data file of N rows of a smooth pattern plus a little deterministic variation.
   fs::path small_data(const std::string& name, std::size_t N, std::size_t D) {
     std::vector<double> x(N * D);
