@@ -62,7 +62,9 @@ Matrix normal_matrix(Index rows, Index cols, std::uint64_t seed) {
 StepBenchmarkResult benchmark_step(const StepBenchmarkOptions& o) {
   require(o.D > 0 && o.K > 0 && o.N > 0, "the benchmark sizes must be positive; pass e.g. --D 64 --K 256 --N 1024.");
   require(o.seconds > 0, "the benchmark needs a positive time per measurement; pass e.g. --seconds 3.");
-  if (o.threads > 0) set_threads(o.threads);
+  // Also for 0 (all cores), which is what makes OpenBLAS single-threaded: left at its own
+  // threads, it ran them inside the step's OpenMP team, 30 times slower than --threads 2.
+  set_threads(o.threads);
   const Real u0 = 1.2, lambda = 1.0;
   const Model model{0.3 * normal_matrix(o.D, o.K, 1), 0.5, Prior::make(PriorKind::l0, lambda, std::exp(-lambda * u0))};
   ChainState chains = ChainState::zeros(o.K, o.N);
