@@ -108,7 +108,7 @@ def main():
     p.add_argument("--train-steps", type=int, default=200000, help="steps of the bars training")
     p.add_argument("--busy", type=int, default=2, help="busy processes in the loaded phase")
     p.add_argument("--step-threads", type=int, nargs="+", default=[1, 2, 0])
-    p.add_argument("--train-threads", type=int, nargs="+", default=[1, 2])
+    p.add_argument("--train-threads", type=int, nargs="*", default=[1, 2], help="none: no training runs")
     p.add_argument("--phases", nargs="+", choices=["idle", "loaded"], default=["idle", "loaded"])
     p.add_argument("--quick", action="store_true",
                    help="the ctest case: loaded phase only, 2 rounds, 1-s steps, 50 000 training steps")
