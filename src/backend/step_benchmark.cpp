@@ -70,7 +70,9 @@ StepBenchmarkResult benchmark_step(const StepBenchmarkOptions& o) {
                        std::to_string(o.N),
                    "use smaller --D, --K or --N");
   }
-  if (o.threads > 0) set_threads(o.threads);
+  // Also for 0 (all cores), which is what makes OpenBLAS single-threaded: left at its own
+  // threads, it ran them inside the step's OpenMP team, 30 times slower than --threads 2.
+  set_threads(o.threads);
   const Real u0 = 1.2, lambda = 1.0;
   const Model model{0.3 * normal_matrix(o.D, o.K, 1), 0.5, Prior::make(PriorKind::l0, lambda, std::exp(-lambda * u0))};
   ChainState chains = ChainState::zeros(o.K, o.N);

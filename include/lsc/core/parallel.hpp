@@ -8,7 +8,8 @@
 
 namespace lsc {
 
-// Sets the threads used by OpenMP loops and by the BLAS under Eigen; 0 means all cores.
+// Sets the threads used by OpenMP loops, 0 meaning all cores, and keeps OpenBLAS on one thread,
+// since its calls run inside those loops.
 void set_threads(int n);
 int threads();
 
