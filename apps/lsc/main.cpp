@@ -307,13 +307,9 @@ void report_convergence(const run::InferResult& r, Index K, Index chains) {
               "bulk-ESS min %.0f (activity %.0f), tail-ESS min %.0f\n",
               static_cast<long long>(r.diagnosed_points), static_cast<long long>(K), static_cast<long long>(chains),
               s.worst_rhat, a.worst_rhat, s.min_ess_bulk, a.min_ess_bulk, s.min_ess_tail);
-  const auto name = [K](Index q) {
-    return "point " + std::to_string(q / K) + " k = " + std::to_string(q % K);
-  };
-  for (const auto& [summary, noun] : {std::pair{&s, "coefficients"}, std::pair{&a, "activities 1[s != 0]"}}) {
-    const std::string warning = convergence_warning(*summary, noun, name);
-    if (!warning.empty()) std::fprintf(stderr, "lsc: warning: %s\n", warning.c_str());
-  }
+  for (const std::string& warning :
+       run::convergence_warnings(r, K, chains, "run more --samples or a longer --burn-in"))
+    std::fprintf(stderr, "lsc: warning: %s\n", warning.c_str());
 }
 
 int run_infer(InferArgs& a) {

@@ -49,13 +49,9 @@ py::dict infer_py(const Model& model, py::handle X, const InferConfig& config, p
     add_diagnostics(d, r.diagnostics, shape);
     add_diagnostics(d, r.diagnostics_active, shape, "_active");
     out["diagnostics"] = d;
-    const auto name = [K](Index q) { return "point " + std::to_string(q / K) + " k = " + std::to_string(q % K); };
-    for (const auto& [diagnostics, noun] :
-         {std::pair{&r.diagnostics, "coefficients"}, std::pair{&r.diagnostics_active, "activities 1[s != 0]"}}) {
-      const std::string line = convergence_warning(summarize(*diagnostics, config.chains), noun, name,
-                                                   "draw more samples (samples=) or burn in longer (burn_in=)");
-      if (!line.empty() && PyErr_WarnEx(PyExc_RuntimeWarning, line.c_str(), 1) != 0) throw py::error_already_set();
-    }
+    for (const std::string& line : run::convergence_warnings(
+             r, K, config.chains, "draw more samples (samples=) or burn in longer (burn_in=)"))
+      if (PyErr_WarnEx(PyExc_RuntimeWarning, line.c_str(), 1) != 0) throw py::error_already_set();
   } else {
     out["diagnostics"] = py::none();
   }

@@ -33,6 +33,12 @@ Real default_tau_u(const std::string& method, Real L) {
   return std::max(L / target, 1.0);
 }
 
+// Data points per block of the engine: blocks of data points keep memory bounded (the memory
+// estimate in infer() uses the same size).
+Index block_points(const InferConfig& c, Index chains) {
+  return c.block > 0 ? c.block : std::max<Index>(1, 8192 / chains);
+}
+
 void infer_map(const Model& model, const Eigen::Ref<const Matrix>& data, const InferConfig& c, InferResult& out) {
   const Matrix X = data;  // the MAP solvers take a Matrix: one copy, small next to their iterations
   out.mean = Matrix::Zero(model.K(), X.cols());
@@ -89,7 +95,7 @@ void infer_sampling(const Model& model, const Eigen::Ref<const Matrix>& X, const
 
   // Blocks of data points keep memory bounded; chain ids are global (n·C + c), so the noise
   // does not depend on the block size (the block size depends on C only, never on threads).
-  const Index block = c.block > 0 ? c.block : std::max<Index>(1, 8192 / C);
+  const Index block = block_points(c, C);
   std::uint64_t proposed = 0, accepted = 0;
   Real eps_sum = 0;
   Index blocks = 0;
@@ -162,6 +168,17 @@ void infer_sampling(const Model& model, const Eigen::Ref<const Matrix>& X, const
 
 }  // namespace
 
+std::vector<std::string> convergence_warnings(const InferResult& r, Index K, Index chains, const std::string& remedy) {
+  const auto name = [K](Index q) { return "point " + std::to_string(q / K) + " k = " + std::to_string(q % K); };
+  std::vector<std::string> lines;
+  for (const auto& [diagnostics, noun] :
+       {std::pair{&r.diagnostics, "coefficients"}, std::pair{&r.diagnostics_active, "activities 1[s != 0]"}}) {
+    std::string line = convergence_warning(summarize(*diagnostics, chains), noun, name, remedy);
+    if (!line.empty()) lines.push_back(std::move(line));
+  }
+  return lines;
+}
+
 InferResult infer(const Model& model, const Eigen::Ref<const Matrix>& X, const InferConfig& c,
                   const InferCallbacks& cb) {
   const auto methods = infer_methods();
@@ -196,7 +213,7 @@ InferResult infer(const Model& model, const Eigen::Ref<const Matrix>& X, const I
   {
     const double K = double(model.K()), N = double(X.cols()), D = double(model.D());
     const double chains = sampling ? double(c.chains) : 1.0;
-    const double block = std::min(N, c.block > 0 ? double(c.block) : std::max(1.0, 8192.0 / chains));
+    const double block = std::min(N, double(block_points(c, sampling ? c.chains : 1)));
     // The mean and P(s != 0), a block's chains in the engine (U, S and their gradients), and the
     // recorded trajectory, which the command line copies once more to write it.
     const double diagnosed = sampling ? std::min(N, double(c.diagnose_points)) : 0.0;

@@ -65,4 +65,9 @@ struct InferCallbacks {
 InferResult infer(const Model& model, const Eigen::Ref<const Matrix>& X, const InferConfig& config,
                   const InferCallbacks& cb = {});
 
+// The warning lines (Vehtari et al. 2021 thresholds: R-hat > 1.01, ESS < 100 per chain) of the
+// diagnosed coefficients of r and of their activities, naming the worst as "point p k = k"; none
+// when they pass. remedy says what to change in the caller's words (options or keywords).
+std::vector<std::string> convergence_warnings(const InferResult& r, Index K, Index chains, const std::string& remedy);
+
 }  // namespace lsc::run
