@@ -352,7 +352,7 @@ int run_infer(InferArgs& a) {
               static_cast<long long>(model.K()), r.elapsed_s);
   if (r.stiffness > 0)
     std::printf("; tau_u %.1f, stiffness eps*L %.3f%s", r.tau_u, r.stiffness,
-                a.config.method == "mala" ? (", acceptance " + std::to_string(r.acceptance)).c_str() : "");
+                run::default_target_accept(a.config.method) > 0 ? (", acceptance " + std::to_string(r.acceptance)).c_str() : "");
   std::printf("\nmean fraction active %.4f\n", r.active.mean());
   if (r.diagnosed_points > 0) report_convergence(r, model.K(), a.config.chains);
   return 0;

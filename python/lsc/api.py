@@ -186,7 +186,8 @@ def _rows_of(X, model, recipe, patches, seed):
 
 def infer(X, model, *, method=None, chains=None, samples=None, burn_in=None, tau_u=None, temperature=None,
           map_steps=None, map_tolerance=None, seed=None, threads=None, block=None, return_samples=False,
-          patches=None, dtype=None, backend=None, diagnose_points=None, progress="auto"):
+          patches=None, dtype=None, backend=None, diagnose_points=None, target_accept=None, dead_zone_jumps=None,
+          precondition=None, friction=None, leapfrog=None, progress="auto"):
     """Posterior mean and P(s ≠ 0) of every row of X under a fixed model, like `lsc infer`.
 
     X: an array (n_samples, D) (read in place when float64 and C-ordered), an .npy path, or
@@ -196,7 +197,9 @@ def infer(X, model, *, method=None, chains=None, samples=None, burn_in=None, tau
     dtype (float32 or float64) and backend (cpu or cuda) choose the sampling engine, as `lsc infer
     --dtype --backend`. diagnose_points (default 8; 0: none): the first this many points get
     R-hat, ESS and MCSE of every coefficient from all their chains (Posterior.diagnostics, and a
-    RuntimeWarning when they fail). Ctrl-C stops between blocks of data points and raises
+    RuntimeWarning when they fail). method: map, lca, langevin, mala, hmc, ghmc or baoab
+    (docs/parameters.md, "Samplers"); target_accept, dead_zone_jumps, precondition, friction and
+    leapfrog as the options of `lsc infer`. Ctrl-C stops between blocks of data points and raises
     KeyboardInterrupt.
     """
     model, recipe = _model_of(model)
@@ -204,7 +207,9 @@ def infer(X, model, *, method=None, chains=None, samples=None, burn_in=None, tau
                                      tau_u=tau_u, temperature=temperature, map_steps=map_steps,
                                      map_tolerance=map_tolerance, seed=seed, dtype=dtype, backend=backend,
                                      threads=threads, block=block, keep_samples=bool(return_samples),
-                                     diagnose_points=diagnose_points))
+                                     diagnose_points=diagnose_points, target_accept=target_accept,
+                                     dead_zone_jumps=dead_zone_jumps, precondition=precondition, friction=friction,
+                                     leapfrog=leapfrog))
     return _posterior(model, _rows_of(X, model, recipe, patches, config.seed), config, progress)
 
 

@@ -1,5 +1,6 @@
 #include "lsc/backend/step_engine.hpp"
 
+#include "cpu/kinetic_engine.hpp"
 #include "cpu/step_engine.hpp"
 #include "lsc/core/error.hpp"
 #include "lsc/dist/batch_shard.hpp"
@@ -27,6 +28,10 @@ Backend backend_from_name(const std::string& name) {
 std::string name_of(Backend backend) { return backend == Backend::cpu ? "cpu" : "cuda"; }
 
 SamplerKind sampler_from_name(const std::string& name) { return sampler_info(name, true).kind; }
+
+bool is_kinetic(SamplerKind sampler) {
+  return sampler == SamplerKind::hmc || sampler == SamplerKind::ghmc || sampler == SamplerKind::baoab;
+}
 
 std::string name_of(SamplerKind sampler) {
   for (const SamplerInfo& s : sampler_table())
@@ -56,8 +61,11 @@ std::unique_ptr<StepEngine> make_step_engine(const EngineOptions& options) {
   require(options.tau_A >= 0, "tau_A must be positive (or 0 to keep the dictionary fixed); pass e.g. --tau-A 1000.");
   require(options.backend == Backend::cpu || !options.shard || options.shard->size() == 1,
           "data-parallel learning over several ranks runs on --backend cpu so far; drop --backend cuda or start one rank.");
+  require(!is_kinetic(options.sampler) || options.backend == Backend::cpu,
+          "the " + name_of(options.sampler) + " sampler runs on --backend cpu so far; drop --backend cuda or use euler or mala.");
   std::string why;
   require(backend_available(options.backend, &why), why);
+  if (is_kinetic(options.sampler)) return detail::make_cpu_kinetic_engine(options);
   if (options.backend == Backend::cpu) return detail::make_cpu_step_engine(options);
 #if defined(LSC_HAVE_CUDA)
   return detail::make_cuda_step_engine(options);

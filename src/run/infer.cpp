@@ -27,10 +27,20 @@ namespace {
 
 // Default step: ε·L = 0.05 for Euler-Maruyama, whose bias grows with ε·L (science.md: the
 // K = 2 case is off by 0.013 in P(s₂ > 0) at ε·L ≈ 0.2); MALA is exact at any ε and mixes
-// faster with larger steps, so it takes ε·L = 0.5.
+// faster with larger steps, so it takes ε·L = 0.5. The kinetic samplers take the same ε·L = 0.5,
+// i.e. a leapfrog step h = √(2ε) = 1/√L, half the leapfrog's stability limit 2/√L, with L the
+// stiffness in the metric of their mass (kinetic_update.hpp).
 Real default_tau_u(const std::string& method, Real L) {
-  const Real target = method == "mala" ? 0.5 : 0.05;
+  const Real target = method == "langevin" ? 0.05 : 0.5;
   return std::max(L / target, 1.0);
+}
+
+// max eig(M^{-1/2} AᵀA M^{-1/2})/σ² (+ the prior's part is left out: it is small and smooth).
+Real stiffness_in_mass_metric(const Model& model, bool precondition) {
+  if (!precondition) return lipschitz_constant(model);
+  Model scaled = model;
+  scaled.A = model.A * kinetic_mass(model, true).cwiseSqrt().cwiseInverse().asDiagonal();
+  return lipschitz_constant(scaled);
 }
 
 // Data points per block of the engine: blocks of data points keep memory bounded (the memory
@@ -59,7 +69,9 @@ void infer_map(const Model& model, const Eigen::Ref<const Matrix>& data, const I
 void infer_sampling(const Model& model, const Eigen::Ref<const Matrix>& X, const InferConfig& c, InferResult& out,
                     const InferCallbacks& cb) {
   const Index K = model.K(), D = model.D(), N = X.cols(), C = c.chains;
-  const Real L = lipschitz_constant(model);
+  const SamplerKind kind = sampler_for_infer_method(c.method)->kind;
+  const bool precondition = c.precondition.value_or(true);
+  const Real L = is_kinetic(kind) ? stiffness_in_mass_metric(model, precondition) : lipschitz_constant(model);
   out.tau_u = c.tau_u > 0 ? c.tau_u : default_tau_u(c.method, L);
   const Real eps = 1.0 / out.tau_u;
   out.stiffness = eps * L;
@@ -73,15 +85,19 @@ void infer_sampling(const Model& model, const Eigen::Ref<const Matrix>& X, const
   EngineOptions e;
   e.backend = backend_from_name(c.backend.empty() ? "cpu" : c.backend);
   e.dtype = dtype_from_name(c.dtype.empty() ? "float32" : c.dtype);
-  e.sampler = sampler_for_infer_method(c.method)->kind;
+  e.sampler = kind;
   e.dead_zone_jumps = c.dead_zone_jumps;
+  e.precondition = precondition;
+  e.friction = c.friction;
+  e.leapfrog = c.leapfrog;
   e.seed = c.seed;
   e.eps = eps;
   e.temperature = c.temperature;
   e.tau_A = 0;
-  // MALA's step size adapts during the burn-in of each block (sampler/step_size_adaptation.hpp)
-  // and is fixed while samples are recorded.
-  if (c.method == "mala" && c.target_accept > 0) e.adaptation = StepSizeAdaptation{c.target_accept, 0.05, eps};
+  // The Metropolis samplers' step size adapts during the burn-in of each block
+  // (sampler/step_size_adaptation.hpp) and is fixed while samples are recorded.
+  const Real target = c.target_accept.value_or(default_target_accept(c.method));
+  if (target > 0) e.adaptation = StepSizeAdaptation{target, 0.05, eps};
   e.threads = c.threads;
   const std::unique_ptr<StepEngine> engine = make_step_engine(e);
   out.mean = Matrix::Zero(K, N);
@@ -168,6 +184,13 @@ void infer_sampling(const Model& model, const Eigen::Ref<const Matrix>& X, const
 
 }  // namespace
 
+Real default_target_accept(const std::string& method) {
+  if (method == "mala") return 0.574;
+  if (method == "hmc") return 0.65;
+  if (method == "ghmc") return 0.9;
+  return 0;
+}
+
 std::vector<std::string> convergence_warnings(const InferResult& r, Index K, Index chains, const std::string& remedy) {
   const auto name = [K](Index q) { return "point " + std::to_string(q / K) + " k = " + std::to_string(q % K); };
   std::vector<std::string> lines;
@@ -200,8 +223,12 @@ InferResult infer(const Model& model, const Eigen::Ref<const Matrix>& X, const I
             "--tau-u must be a positive number of steps; leave it out to choose it from the dictionary's stiffness.");
     require(std::isfinite(c.temperature) && c.temperature >= 0,
             "--temperature must be 0 or a positive number; use 1 to sample the posterior.");
-    require(c.target_accept >= 0 && c.target_accept < 1,
+    require(!c.target_accept || (*c.target_accept >= 0 && *c.target_accept < 1),
             "--target-accept must lie in [0, 1) (0 switches step-size adaptation off); use e.g. 0.574.");
+    require(!c.target_accept || *c.target_accept == 0 || default_target_accept(c.method) > 0,
+            "--target-accept adapts the step of mala, hmc and ghmc; drop it for --method " + c.method + ".");
+    require(std::isfinite(c.friction) && c.friction >= 0, "--friction must be 0 or a positive number; use e.g. 1.");
+    require(c.leapfrog >= 1, "--leapfrog must be at least 1.");
   } else {
     require(!c.keep_samples, "--out-samples needs a sampling method; use --method langevin or mala.");
     require(c.dtype.empty() && c.backend.empty(),

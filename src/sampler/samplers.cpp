@@ -10,6 +10,13 @@ const std::vector<SamplerInfo>& sampler_table() {
        "Euler-Maruyama steps of the Langevin dynamics (eq. 3.9 with the L0 prior), the paper's; biased by O(eps)", true},
       {"mala", SamplerKind::mala, "mala",
        "Metropolis-adjusted Langevin: the same step plus an accept/reject, exact at any step size", true},
+      {"hmc", SamplerKind::hmc, "hmc",
+       "Hamiltonian Monte Carlo: a fresh momentum, --leapfrog steps of the dynamics, an accept/reject; exact", true},
+      {"ghmc", SamplerKind::ghmc, "ghmc",
+       "kinetic Langevin (OBABO) with an accept/reject: the momentum persists (friction --friction), so chains "
+       "travel instead of diffusing; exact", true},
+      {"baoab", SamplerKind::baoab, "baoab",
+       "kinetic Langevin (BAOAB), no accept/reject: biased by O(eps), exact in u for a Gaussian posterior", true},
       {"gradient_flow", SamplerKind::gradient_flow, "",
        "the noise-free flow of SSC's coefficients (MAP by gradient descent)", false},
   };

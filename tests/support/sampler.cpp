@@ -6,7 +6,10 @@ Sampler::Sampler(std::uint64_t seed, SamplerOptions options, Dtype dtype, Backen
   EngineOptions o;
   o.backend = backend;
   o.dtype = dtype;
-  o.sampler = options.metropolis ? SamplerKind::mala : SamplerKind::euler;
+  o.sampler = options.kind ? *options.kind : options.metropolis ? SamplerKind::mala : SamplerKind::euler;
+  o.precondition = options.precondition;
+  o.friction = options.friction;
+  o.leapfrog = options.leapfrog;
   o.dead_zone_jumps = options.dead_zone_jumps;
   o.seed = seed;
   o.eps = options.eps;

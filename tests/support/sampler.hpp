@@ -4,6 +4,7 @@
 // each step), so that the statistical tests read like the equations: step, then look at U.
 #include <cstdint>
 #include <memory>
+#include <optional>
 
 #include "lsc/backend/step_engine.hpp"
 #include "lsc/model/model.hpp"
@@ -16,6 +17,10 @@ struct SamplerOptions {
   Real temperature = 1.0;
   bool metropolis = false;  // MALA instead of Euler-Maruyama
   bool dead_zone_jumps = false;
+  std::optional<SamplerKind> kind;  // overrides `metropolis` (the kinetic samplers)
+  bool precondition = true;         // the kinetic samplers' EngineOptions
+  Real friction = 1.0;
+  int leapfrog = 8;
 };
 
 class Sampler {

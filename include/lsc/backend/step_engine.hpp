@@ -43,7 +43,10 @@ class BatchShard;
 
 enum class Dtype { float32, float64 };
 enum class Backend { cpu, cuda };
-enum class SamplerKind { euler, mala, gradient_flow };
+// euler, mala and gradient_flow run in the fused engines; hmc, ghmc and baoab are the kinetic
+// (underdamped) Langevin samplers of backend/cpu/kinetic_engine.cpp, CPU only.
+enum class SamplerKind { euler, mala, gradient_flow, hmc, ghmc, baoab };
+bool is_kinetic(SamplerKind sampler);
 
 Dtype dtype_from_name(const std::string& name);  // "float32" | "float64"
 std::string name_of(Dtype dtype);
@@ -61,8 +64,14 @@ struct EngineOptions {
   Real eps = 0.05;         // ε = Δt/τ_u (the start of the adaptation, when there is one)
   Real temperature = 1.0;  // T of eq. 2.27
   Real tau_A = 0;          // dictionary time constant on batch means; 0 keeps A fixed (sampling)
-  // MALA: Robbins-Monro on log ε in the steps run with StepMode::adapt (never while learning).
+  // MALA, HMC, GHMC: Robbins-Monro on log ε in the steps run with StepMode::adapt (never while
+  // learning).
   std::optional<StepSizeAdaptation> adaptation;
+  // The kinetic samplers (hmc, ghmc, baoab) move u with a momentum p and a leapfrog step of size
+  // h = √(2ε), so that one step with a full momentum refresh is MALA's step ε (kinetic_update.hpp).
+  bool precondition = true;  // mass matrix diag(AᵀA)/σ² (+ the Gaussian prior's λ) instead of I
+  Real friction = 1.0;       // γ: ghmc and baoab keep e^{−γh} of the momentum per step
+  int leapfrog = 8;          // hmc: leapfrog steps per trajectory
   int threads = 0;         // CPU: OpenMP threads (0: lsc::threads())
   // CUDA float32: let cuBLAS use TF32 tensor cores for the products (10-bit mantissas).
   bool tf32 = false;
@@ -126,6 +135,11 @@ class StepEngine {
   virtual double communication_seconds() const { return 0; }
   virtual std::string name() const = 0;  // e.g. "cpu float32 (2 threads)"
 };
+
+// The kinetic samplers' masses m_k (kinetic_update.hpp): with precondition the curvature of the
+// energy along each active coefficient, ‖A_k‖²/σ² plus the prior's precision (λ² for the
+// Laplace-like priors, λ for the Gaussian, 2λ for the Cauchy); ones otherwise.
+Vector kinetic_mass(const Model& model, bool precondition);
 
 // Throws Error with one sentence if the backend is not built, has no device, or lacks a feature.
 std::unique_ptr<StepEngine> make_step_engine(const EngineOptions& options);

@@ -28,6 +28,7 @@ enum class Purpose : std::uint32_t {
   svae_noise = 9,      // SVAE reparameterization noise n of SVAE eq. 25
   dead_zone_jump = 10, // L0 dead-zone jump accept/reject uniforms (langevin_update.hpp)
   circuit_noise = 11,  // the circuit's noise currents (step: sample or dwell index, chain: source)
+  momentum = 12,       // the kinetic samplers' momentum refreshes (backend/cpu/kinetic_engine.cpp)
 };
 
 class Philox {

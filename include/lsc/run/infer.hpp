@@ -2,6 +2,7 @@
 // The inference service: posterior summaries of s for each data point under a fixed model.
 #include <cstdint>
 #include <functional>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -10,7 +11,7 @@
 
 namespace lsc::run {
 
-std::vector<std::string> infer_methods();  // map, lca, langevin, mala
+std::vector<std::string> infer_methods();  // map, lca, langevin, mala, hmc, ghmc, baoab
 
 struct InferConfig {
   std::string method = "langevin";
@@ -19,9 +20,16 @@ struct InferConfig {
   std::uint64_t burn_in = 1000;   // steps discarded first
   Real tau_u = 0;                 // 0: chosen from the dictionary's stiffness (see infer.cpp)
   Real temperature = 1.0;
-  // mala: adapt ε toward this acceptance during the burn-in, never above 1/tau_u (0: off).
-  Real target_accept = 0.574;
+  // mala, hmc, ghmc: adapt ε toward this acceptance during the burn-in, never above 1/tau_u
+  // (0: off; unset: the method's own, default_target_accept).
+  std::optional<Real> target_accept;
   bool dead_zone_jumps = false;  // l0: Metropolis jumps across the dead zone (langevin_update.hpp)
+  // hmc, ghmc, baoab (backend/kinetic_update.hpp): the mass diag(AᵀA)/σ² + the prior's precision
+  // instead of I (unset: true), the friction γ of ghmc and baoab, hmc's leapfrog steps per
+  // trajectory.
+  std::optional<bool> precondition;
+  Real friction = 1.0;
+  int leapfrog = 8;
   // The engine that samples (backend/step_engine.hpp): "float32" (default) or "float64", and
   // "cpu" (default) or "cuda".
   std::string dtype, backend;
@@ -37,6 +45,11 @@ struct InferConfig {
   // points is recorded, and R-hat, ESS and MCSE computed for each of their coefficients (0: none).
   Index diagnose_points = 8;
 };
+
+// The acceptance a method's step size adapts toward unless target_accept is given: MALA's optimum
+// 0.574 (Roberts & Rosenthal 1998), HMC's 0.65 (Beskos et al. 2013), and 0.9 for ghmc, whose
+// rejections reverse the momentum and so undo its travel (docs/parameters.md); 0 for the others.
+Real default_target_accept(const std::string& method);
 
 struct InferResult {
   Matrix mean;                  // K×N posterior mean of s (the MAP for map / lca)

@@ -1,0 +1,480 @@
+// The kinetic (underdamped) Langevin samplers of the CPU backend, behind StepEngine like the
+// fused engine (step_engine.hpp), with the elementwise math of kinetic_update.hpp. Per step:
+//   hmc:   p ~ N(0, T m) afresh, L leapfrog steps (B_{h/2} A_h B_{h/2})^L with h jittered by
+//          ±20 % per chain and step (Neal 2011), accepted with min(1, e^{−ΔH/T}): exact.
+//   ghmc:  O, then one leapfrog step accepted by the same rule; a rejection reverses p
+//          (Horowitz 1991), which keeps exp(−H/T) invariant: OBABO with a Metropolis test, exact.
+//          The momentum carries the chain on between steps, so a coefficient crosses the L0 dead
+//          zone (where no force but the prior's acts) ballistically instead of diffusing.
+//   baoab: B_{h/2} A_{h/2} O A_{h/2} B_{h/2}, no test (Leimkuhler & Matthews 2013): biased by
+//          O(h²), with a u-marginal that is exact for a Gaussian posterior.
+// Each leapfrog step costs one gradient, the products R = A S − X and G = AᵀR (hmc: L per step).
+// The mass m (EngineOptions::precondition) is diag(AᵀA)/σ² plus the prior's own precision, the
+// curvature of E along each coefficient where it is active: every coefficient then moves on the
+// scale of its posterior width, whatever the norm of its dictionary element.
+// l0 with dead_zone_jumps: the Metropolis sweep of langevin_update.hpp first, as in the fused
+// engine; it moves u given p, and p is independent of u under exp(−H/T), so the joint law stays.
+// Learning (tau_A > 0): A ← A − R Sᵀ/(τ_A N σ²) with the step's starting R and S (eq. 3.11).
+// The random numbers are keyed by (seed, step, chain, element): the refresh normals by
+// Purpose::momentum, the accept/reject and jitter uniforms by Purpose::metropolis, the jumps'
+// as in the fused engine. Chains are processed in chunks of kCpuChunk columns, each chunk's
+// products on their own, so results do not depend on the thread count.
+#include "kinetic_engine.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <limits>
+#include <vector>
+
+#include "lsc/backend/kinetic_update.hpp"
+#include "lsc/core/error.hpp"
+#include "lsc/core/noise.hpp"
+#include "lsc/core/parallel.hpp"
+#include "lsc/core/rng.hpp"
+#include "lsc/dist/batch_shard.hpp"
+#include "lsc/model/divergence.hpp"
+#include "lsc/prior/prior_ops.hpp"
+#include "step_kernel.hpp"
+
+namespace lsc {
+
+Vector kinetic_mass(const Model& model, bool precondition) {
+  const Index K = model.K();
+  if (!precondition) return Vector::Ones(K);
+  const Real lambda = model.prior.lambda;
+  Real prior_precision = lambda * lambda;  // Laplace-like priors: scale 1/λ
+  if (model.prior.kind == PriorKind::gaussian) prior_precision = lambda;        // ½λu²
+  if (model.prior.kind == PriorKind::cauchy) prior_precision = 2 * lambda;      // λ log(1 + u²) at 0
+  return model.A.colwise().squaredNorm().transpose() / (model.sigma * model.sigma) +
+         Vector::Constant(K, prior_precision);
+}
+
+namespace detail {
+namespace {
+
+constexpr Real kJitter = 0.2;  // hmc: h uniform in [1 − j, 1 + j]·h (Neal 2011)
+
+template <class T>
+class KineticEngine final : public StepEngine {
+  using Mat = Eigen::Matrix<T, Eigen::Dynamic, Eigen::Dynamic>;
+  using Vec = Eigen::Matrix<T, Eigen::Dynamic, 1>;
+
+  // The proposal of one chunk, and its scratch.
+  struct ChunkBuffers {
+    Mat U, P, S, R, G;
+    std::vector<double> rsq, cost, h0;
+    std::vector<T> h;
+    std::vector<double> log_u;
+  };
+  struct ChunkSums {
+    double residual_sq = 0, drive_u0 = 0, slab_cost = 0, slab_count = 0, active = 0;
+    std::uint64_t accepted = 0;
+  };
+
+ public:
+  explicit KineticEngine(const EngineOptions& o) : o_(o), threads_(o.threads > 0 ? o.threads : threads()) {
+    require(!o.shard || o.shard->size() == 1,
+            "the kinetic samplers (hmc, ghmc, baoab) run on one rank so far; start one process or use --sampler euler.");
+    require(o.temperature > 0, "the kinetic samplers need a positive temperature; use --temperature 1.");
+    require(o.leapfrog >= 1, "hmc needs at least one leapfrog step per trajectory; pass --leapfrog 1 or more.");
+    require(std::isfinite(o.friction) && o.friction >= 0,
+            "the friction gamma must be 0 or positive; pass e.g. --friction 1.");
+  }
+
+  void load(const Model& model, const ChainState& chains) override {
+    model.validate();
+    require(chains.U.rows() == model.K(),
+            "the chains have " + std::to_string(chains.U.rows()) + " coefficients but the dictionary has K = " +
+                std::to_string(model.K()) + " elements; start the chains from the same model.");
+    require(static_cast<Index>(chains.chain.size()) == chains.U.cols(),
+            "the chains have no ids; create them with ChainState::zeros.");
+    model_ = model;
+    D_ = model.D();
+    K_ = model.K();
+    N_ = chains.U.cols();
+    A_ = model.A.cast<T>();
+    U_ = chains.U.cast<T>();
+    P_ = Mat::Zero(K_, N_);  // the first refresh (hmc: the first draw) gives p its law
+    ids_ = chains.chain;
+    step_ = chains.step;
+    eps_ = chains.eps > 0 ? chains.eps : o_.eps;
+    proposed_ = chains.proposed;
+    accepted_ = chains.accepted;
+    S_.resize(K_, N_);
+    R_.resize(D_, N_);
+    G_.resize(K_, N_);
+    rsq_.assign(static_cast<std::size_t>(N_), 0.0);
+    cost_.assign(static_cast<std::size_t>(N_), 0.0);
+    buffers_.assign(static_cast<std::size_t>(cpu_chunks(N_)), {});
+    sums_.assign(buffers_.size(), {});
+    X_.resize(0, 0);
+    update_dictionary_terms();
+    stale_ = true;
+    stats_ = {};
+    reset_sums();
+  }
+
+  void set_batch(const Matrix& X) override {
+    require(X.rows() == D_ && X.cols() == N_,
+            "the batch is " + std::to_string(X.rows()) + "x" + std::to_string(X.cols()) + " but the engine holds D = " +
+                std::to_string(D_) + " and N = " + std::to_string(N_) + " chains; pass one column per chain.");
+    require(X.allFinite(), "the batch contains NaN or infinite values; clean the data first.");
+    X_ = X.cast<T>();
+    stale_ = true;
+  }
+
+  void set_parameters(Real sigma, const Prior& prior) override {
+    require(prior.kind == model_.prior.kind, "the engine's prior cannot change its kind; load a new model.");
+    model_.sigma = sigma;
+    model_.prior = prior;
+    update_dictionary_terms();
+    stale_ = true;
+  }
+
+  void set_dictionary(const Matrix& A) override {
+    require(A.rows() == D_ && A.cols() == K_, "the dictionary's shape differs from the engine's; load a new model.");
+    A_ = A.cast<T>();
+    model_.A = A;
+    update_dictionary_terms();
+    stale_ = true;
+  }
+
+  void run(std::uint64_t steps, StepMode mode) override {
+    require(X_.size() > 0, "the engine has no batch; call set_batch before run.");
+    if (mode.accumulate && sum_s_.size() == 0) {
+      sum_s_ = Matrix::Zero(K_, N_);
+      sum_active_ = Matrix::Zero(K_, N_);
+    }
+    const bool learn = mode.learn_dictionary && o_.tau_A > 0;
+    const Index chunks = cpu_chunks(N_);
+    const int nt = static_cast<int>(std::min<Index>(threads_, chunks));
+    visit_ops<T>(model_.prior.kind, T(model_.prior.lambda), T(model_.prior.u0()), [&](const auto& ops) {
+      for (std::uint64_t i = 0; i < steps; ++i) {
+        if (stale_) {
+#pragma omp parallel for schedule(static) num_threads(nt) if (nt > 1)
+          for (Index c = 0; c < chunks; ++c) evaluate_chunk(ops, c, U_, S_, R_, G_, rsq_.data(), cost_.data(), 0);
+          stale_ = false;
+        }
+        if (learn) delta_.assign(static_cast<std::size_t>(chunks), Mat());
+#pragma omp parallel for schedule(static) num_threads(nt) if (nt > 1)
+        for (Index c = 0; c < chunks; ++c) step_chunk(ops, c, learn, mode.accumulate);
+        finish_step(learn, mode);
+      }
+    });
+    if (!std::all_of(rsq_.begin(), rsq_.end(), [](double v) { return std::isfinite(v); }) || !U_.allFinite())
+      report_diverged_chains(model_, step_, eps_);
+  }
+
+  void run_products_only(std::uint64_t steps) override {
+    require(X_.size() > 0, "the engine has no batch; call set_batch before run.");
+    for (std::uint64_t i = 0; i < steps; ++i) {
+      R_.noalias() = A_ * S_;
+      R_ -= X_;
+      G_.noalias() = A_.transpose() * R_;
+    }
+    stale_ = true;
+  }
+
+  void read(Model& model, ChainState& chains) const override {
+    model = model_;
+    read_dictionary(model.A);
+    chains.U = U_.template cast<Real>();
+    chains.chain = ids_;
+    chains.step = step_;
+    chains.eps = eps_;
+    chains.proposed = proposed_;
+    chains.accepted = accepted_;
+  }
+
+  void read_dictionary(Matrix& A) const override { A = A_.template cast<Real>(); }
+
+  void read_coefficients(Matrix& S) const override {
+    S.resize(K_, N_);
+    visit_ops<T>(model_.prior.kind, T(model_.prior.lambda), T(model_.prior.u0()), [&](const auto& ops) {
+      for (Index i = 0; i < U_.size(); ++i) S.data()[i] = ops.s(U_.data()[i]);
+    });
+  }
+
+  void read_sums(Matrix& sum_s, Matrix& sum_active, std::uint64_t& count) const override {
+    sum_s = sum_s_.size() ? sum_s_ : Matrix::Zero(K_, N_);
+    sum_active = sum_active_.size() ? sum_active_ : Matrix::Zero(K_, N_);
+    count = sum_count_;
+  }
+
+  void reset_sums() override {
+    sum_s_.resize(0, 0);
+    sum_active_.resize(0, 0);
+    sum_count_ = 0;
+  }
+
+  EngineStats stats() const override { return stats_; }
+  Real eps() const override { return eps_; }
+  std::string name() const override {
+    return "cpu " + name_of(o_.dtype) + " " + name_of(o_.sampler) + " (" + std::to_string(threads_) + " threads)";
+  }
+
+ private:
+  bool metropolis() const { return o_.sampler != SamplerKind::baoab; }
+
+  void update_dictionary_terms() {
+    const Vector m = kinetic_mass(model_, o_.precondition);
+    inv_mass_ = m.cwiseInverse().cast<T>();
+    sqrt_mass_ = m.cwiseSqrt().cast<T>();
+    jumps_ = o_.dead_zone_jumps && model_.prior.kind == PriorKind::l0;
+    if (jumps_) gram_ = A_.transpose() * A_;
+  }
+
+  // S = s(U), R = A S − X, G = AᵀR and the energies' parts of the chunk's columns, in the chunk's
+  // own columns of the given matrices (offset 0: the state; the proposal buffers are chunk-sized).
+  template <class Ops>
+  void evaluate_chunk(const Ops& ops, Index c, const Mat& U, Mat& S, Mat& R, Mat& G, double* rsq, double* cost,
+                      Index local) {
+    const Index j0 = c * kCpuChunk, n = std::min<Index>(kCpuChunk, N_ - j0);
+    const Index at = local ? 0 : j0;  // column of the chunk's first chain in U, S, R, G
+    for (Index j = 0; j < n; ++j) {
+      double cj = 0;
+      for (Index k = 0; k < K_; ++k) {
+        const T u = U(k, at + j);
+        S(k, at + j) = ops.s(u);
+        cj += double(ops.cost(u));
+      }
+      cost[at + j] = cj;
+    }
+    auto r = R.middleCols(at, n);
+    r.noalias() = A_ * S.middleCols(at, n);
+    r -= X_.middleCols(j0, n);
+    G.middleCols(at, n).noalias() = A_.transpose() * r;
+    for (Index j = 0; j < n; ++j) rsq[at + j] = double(r.col(j).squaredNorm());
+  }
+
+  template <class Ops>
+  void kick_chunk(const Ops& ops, Mat& P, const Mat& U, const Mat& G, Index at, Index n, const T* tau, T scale) {
+    const T inv_var = T(1 / (model_.sigma * model_.sigma));
+    for (Index j = 0; j < n; ++j)
+      for (Index k = 0; k < K_; ++k)
+        P(k, at + j) = kick(ops, P(k, at + j), U(k, at + j), G(k, at + j), inv_var, scale * tau[j]);
+  }
+
+  void drift_chunk(Mat& U, const Mat& P, Index at, Index n, const T* tau, T scale) {
+    for (Index j = 0; j < n; ++j)
+      for (Index k = 0; k < K_; ++k) U(k, at + j) = drift(U(k, at + j), P(k, at + j), inv_mass_(k), scale * tau[j]);
+  }
+
+  // O for the chunk's chains: p ← η p + √((1 − η²) T m) ξ (η = 0: a fresh draw).
+  void refresh_chunk(Index j0, Index n, T eta) {
+    const noise::Key key = noise::key_of(o_.seed);
+    const T sd = T(std::sqrt((1 - double(eta) * double(eta)) * o_.temperature));
+    for (Index j = 0; j < n; ++j) {
+      const std::uint64_t id = ids_[static_cast<std::size_t>(j0 + j)];
+      for (Index k0 = 0; k0 < K_; k0 += 4) {
+        T z[4];
+        noise::normals4(key, static_cast<std::uint32_t>(Purpose::momentum), step_, id, static_cast<std::uint32_t>(k0 / 4), z);
+        for (Index k = k0; k < std::min<Index>(k0 + 4, K_); ++k)
+          P_(k, j0 + j) = refresh(P_(k, j0 + j), eta, sd * sqrt_mass_(k), z[k - k0]);
+      }
+    }
+  }
+
+  double kinetic_energy(const Mat& P, Index col) const {
+    double e = 0;
+    for (Index k = 0; k < K_; ++k) e += double(P(k, col)) * double(P(k, col)) * double(inv_mass_(k));
+    return 0.5 * e;
+  }
+
+  double energy(double rsq, double cost) const { return 0.5 * rsq / (model_.sigma * model_.sigma) + cost; }
+
+  // The dead-zone sweep of the chunk (langevin_update.hpp), keeping S, R, G and the energies.
+  void jump_chunk(Index j0, Index n) {
+    const noise::Key key = noise::key_of(o_.seed);
+    const T inv_var = T(1 / (model_.sigma * model_.sigma)), lambda = T(model_.prior.lambda), u0 = T(model_.prior.u0());
+    for (Index j = j0; j < j0 + n; ++j) {
+      const std::uint64_t id = ids_[static_cast<std::size_t>(j)];
+      for (Index k = 0; k < K_; ++k) {
+        T& u = U_(k, j);
+        if (!(std::abs(u) < T(2) * u0)) continue;
+        const noise::Counter w = noise::philox(
+            noise::counter_of(static_cast<std::uint32_t>(Purpose::dead_zone_jump), step_, id, static_cast<std::uint32_t>(k / 4)), key);
+        const std::uint32_t words[4] = {w.c0, w.c1, w.c2, w.c3};
+        const T a_old = std::abs(u);
+        double dE;
+        T ds;
+        if (!dead_zone_jump(u, S_(k, j), G_(k, j), gram_(k, k), inv_var, lambda, u0, T(o_.temperature),
+                            noise::uniform<double>(words[k % 4]), dE, ds))
+          continue;
+        cost_[static_cast<std::size_t>(j)] += double(lambda) * (double(std::abs(u)) - double(a_old));
+        if (ds != T(0)) {
+          rsq_[static_cast<std::size_t>(j)] += 2 * double(ds) * double(G_(k, j)) + double(ds) * double(ds) * double(gram_(k, k));
+          R_.col(j) += ds * A_.col(k);
+          G_.col(j) += ds * gram_.col(k);
+        }
+      }
+    }
+  }
+
+  template <class Ops>
+  void step_chunk(const Ops& ops, Index c, bool learn, bool accumulate) {
+    const Index j0 = c * kCpuChunk, n = std::min<Index>(kCpuChunk, N_ - j0);
+    ChunkBuffers& b = buffers_[static_cast<std::size_t>(c)];
+    if (jumps_) jump_chunk(j0, n);
+    sums_[static_cast<std::size_t>(c)] = chunk_sums(j0, n);
+    if (learn) delta_[static_cast<std::size_t>(c)] = R_.middleCols(j0, n) * S_.middleCols(j0, n).transpose();
+    const T h = T(std::sqrt(2 * eps_));
+    const T eta = T(std::exp(-o_.friction * double(h)));
+    b.h.assign(static_cast<std::size_t>(n), h);
+    if (o_.sampler == SamplerKind::baoab) {
+      kick_chunk(ops, P_, U_, G_, j0, n, b.h.data(), T(0.5));
+      drift_chunk(U_, P_, j0, n, b.h.data(), T(0.5));
+      refresh_chunk(j0, n, eta);
+      drift_chunk(U_, P_, j0, n, b.h.data(), T(0.5));
+      evaluate_chunk(ops, c, U_, S_, R_, G_, rsq_.data(), cost_.data(), 0);
+      kick_chunk(ops, P_, U_, G_, j0, n, b.h.data(), T(0.5));
+    } else {
+      metropolis_chunk(ops, c, j0, n, eta, b);
+    }
+    if (accumulate)
+      for (Index j = j0; j < j0 + n; ++j)
+        for (Index k = 0; k < K_; ++k) {
+          sum_s_(k, j) += double(S_(k, j));
+          sum_active_(k, j) += S_(k, j) != T(0) ? 1.0 : 0.0;
+        }
+  }
+
+  // hmc and ghmc: refresh, L leapfrog steps on a copy, accept or reject per chain.
+  template <class Ops>
+  void metropolis_chunk(const Ops& ops, Index c, Index j0, Index n, T eta, ChunkBuffers& b) {
+    const bool hmc = o_.sampler == SamplerKind::hmc;
+    const noise::Key key = noise::key_of(o_.seed);
+    refresh_chunk(j0, n, hmc ? T(0) : eta);
+    b.h0.resize(static_cast<std::size_t>(n));
+    b.log_u.resize(static_cast<std::size_t>(n));
+    for (Index j = 0; j < n; ++j) {
+      const noise::Counter w = noise::philox(
+          noise::counter_of(static_cast<std::uint32_t>(Purpose::metropolis), step_, ids_[static_cast<std::size_t>(j0 + j)], 0), key);
+      b.log_u[static_cast<std::size_t>(j)] = std::log(noise::uniform<double>(w.c0));
+      if (hmc) b.h[static_cast<std::size_t>(j)] *= T(1 - kJitter + 2 * kJitter * noise::uniform<double>(w.c1));
+      const auto jj = static_cast<std::size_t>(j0 + j);
+      b.h0[static_cast<std::size_t>(j)] = energy(rsq_[jj], cost_[jj]) + kinetic_energy(P_, j0 + j);
+    }
+    b.U = U_.middleCols(j0, n);
+    b.P = P_.middleCols(j0, n);
+    b.S.resize(K_, n);
+    b.R.resize(D_, n);
+    b.G = G_.middleCols(j0, n);
+    b.rsq.resize(static_cast<std::size_t>(n));
+    b.cost.resize(static_cast<std::size_t>(n));
+    const int L = hmc ? o_.leapfrog : 1;
+    kick_chunk(ops, b.P, b.U, b.G, 0, n, b.h.data(), T(0.5));
+    for (int l = 1; l <= L; ++l) {
+      drift_chunk(b.U, b.P, 0, n, b.h.data(), T(1));
+      evaluate_chunk(ops, c, b.U, b.S, b.R, b.G, b.rsq.data(), b.cost.data(), 1);
+      kick_chunk(ops, b.P, b.U, b.G, 0, n, b.h.data(), l < L ? T(1) : T(0.5));
+    }
+    std::uint64_t accepted = 0;
+    for (Index j = 0; j < n; ++j) {
+      const auto i = static_cast<std::size_t>(j);
+      const double h1 = energy(b.rsq[i], b.cost[i]) + kinetic_energy(b.P, j);
+      // A diverged trajectory (h1 NaN or +∞) is rejected.
+      const double log_alpha = std::isfinite(h1) ? (b.h0[i] - h1) / o_.temperature : -std::numeric_limits<double>::infinity();
+      const Index col = j0 + j;
+      if (b.log_u[i] < log_alpha) {
+        U_.col(col) = b.U.col(j);
+        P_.col(col) = b.P.col(j);
+        S_.col(col) = b.S.col(j);
+        R_.col(col) = b.R.col(j);
+        G_.col(col) = b.G.col(j);
+        rsq_[static_cast<std::size_t>(col)] = b.rsq[i];
+        cost_[static_cast<std::size_t>(col)] = b.cost[i];
+        ++accepted;
+      } else {
+        P_.col(col) = -P_.col(col);  // Horowitz's reversal (irrelevant to hmc, which redraws p)
+      }
+    }
+    sums_[static_cast<std::size_t>(c)].accepted = accepted;
+  }
+
+  ChunkSums chunk_sums(Index j0, Index n) const {
+    ChunkSums s;
+    const double inv_var = 1 / (model_.sigma * model_.sigma);
+    const bool slab_only = model_.prior.kind == PriorKind::l0;
+    visit_ops<T>(model_.prior.kind, T(model_.prior.lambda), T(model_.prior.u0()), [&](const auto& ops) {
+      for (Index j = j0; j < j0 + n; ++j) {
+        s.residual_sq += rsq_[static_cast<std::size_t>(j)];
+        for (Index k = 0; k < K_; ++k) {
+          const T v = S_(k, j);
+          s.active += v != T(0);
+          if (v > T(0)) s.drive_u0 += double(G_(k, j)) * inv_var;
+          if (!slab_only || v > T(0)) {
+            s.slab_cost += double(ops.cost(v));
+            s.slab_count += 1;
+          }
+        }
+      }
+    });
+    return s;
+  }
+
+  void finish_step(bool learn, StepMode mode) {
+    EngineStats e;
+    double active = 0;
+    std::uint64_t accepted = 0;
+    for (const ChunkSums& c : sums_) {
+      e.residual_sq += c.residual_sq;
+      e.drive_u0 += c.drive_u0;
+      e.slab_cost += c.slab_cost;
+      e.slab_count += c.slab_count;
+      active += c.active;
+      accepted += c.accepted;
+    }
+    e.reconstruction_error = e.residual_sq / double(D_ * N_);
+    e.active_fraction = active / double(K_ * N_);
+    e.acceptance = metropolis() ? double(accepted) / double(N_) : 1.0;
+    e.chains = static_cast<std::uint64_t>(N_);
+    e.coefficients = K_;
+    if (metropolis()) {
+      proposed_ += static_cast<std::uint64_t>(N_);
+      accepted_ += accepted;
+    }
+    stats_ = e;
+    if (learn) {
+      Mat sum = Mat::Zero(D_, K_);
+      for (const Mat& d : delta_) sum += d;  // in chunk order: the same for any thread count
+      const double var = model_.sigma * model_.sigma;
+      A_ -= T(1 / (o_.tau_A * double(N_) * var)) * sum;
+      model_.A = A_.template cast<Real>();
+      update_dictionary_terms();
+      stale_ = true;  // R and G belong to the old A
+      check_finite_dictionary(model_.A, step_ + 1);
+    }
+    ++step_;
+    if (mode.accumulate) ++sum_count_;
+    if (mode.adapt && o_.adaptation && metropolis()) eps_ = o_.adaptation->update(eps_, e.acceptance);
+  }
+
+  EngineOptions o_;
+  int threads_;
+  Model model_;
+  Index D_ = 0, K_ = 0, N_ = 0;
+  Mat A_, X_, U_, P_, S_, R_, G_, gram_;
+  Vec inv_mass_, sqrt_mass_;
+  bool jumps_ = false, stale_ = true;
+  std::vector<double> rsq_, cost_;  // ‖A s − x‖² and Σ_k C(u_k) of each chain
+  std::vector<ChunkBuffers> buffers_;
+  std::vector<ChunkSums> sums_;
+  std::vector<Mat> delta_;  // learning: each chunk's R Sᵀ
+  Matrix sum_s_, sum_active_;
+  std::uint64_t sum_count_ = 0;
+  std::vector<std::uint64_t> ids_;
+  std::uint64_t step_ = 0, proposed_ = 0, accepted_ = 0;
+  double eps_ = 0;
+  EngineStats stats_;
+};
+
+}  // namespace
+
+std::unique_ptr<StepEngine> make_cpu_kinetic_engine(const EngineOptions& options) {
+  if (options.dtype == Dtype::float32) return std::make_unique<KineticEngine<float>>(options);
+  return std::make_unique<KineticEngine<double>>(options);
+}
+
+}  // namespace detail
+}  // namespace lsc
