@@ -31,6 +31,7 @@
 #include "lsc/io/npy.hpp"
 #include "lsc/run/checkpoint.hpp"
 #include "lsc/run/run_lock.hpp"
+#include "lsc/run/sampler_benchmark.hpp"
 #include "lsc/run/infer.hpp"
 #include "lsc/run/model_data.hpp"
 #include "lsc/run/records.hpp"
@@ -410,9 +411,18 @@ int run_experiment(const ExperimentArgs& a) {
 }
 
 // ---- lsc bench ---------------------------------------------------------------------------
+struct SamplerBenchArgs {
+  run::SamplerBenchOptions options;
+  std::string problem = "all", model_dir, data, out, samplers;
+  Index points = 16, K = 16, patches = 0;
+  Real condition = 100;
+  CLI::App* command = nullptr;
+};
+
 struct BenchArgs {
   StepBenchmarkOptions options;
   std::string dtype = "float32", backend = "cpu", reduction = "ordered";
+  SamplerBenchArgs sampler;
 };
 
 void add_bench(CLI::App& app, BenchArgs& a) {
@@ -430,10 +440,99 @@ void add_bench(CLI::App& app, BenchArgs& a) {
   s->add_flag("--tf32", a.options.tf32, "cuda float32: TF32 tensor-core products");
   s->add_option("--reduction", a.reduction, "under mpirun: ordered or allreduce (docs/mpi.md)")
       ->capture_default_str()->check(CLI::IsMember({"ordered", "allreduce"}));
+  SamplerBenchArgs& p = a.sampler;
+  CLI::App* m = b->add_subcommand(
+      "sampler",
+      "The samplers of lsc infer by effective sample size per gradient evaluation and per second, on the K = 2 "
+      "quadrature case, an ill-conditioned Gaussian and (with --model) natural-image patches; prints a table.");
+  p.command = m;
+  m->add_option("--problem", p.problem, "all, quadrature, gaussian or images (images: needs --model)")
+      ->capture_default_str()->check(CLI::IsMember({"all", "quadrature", "gaussian", "images"}));
+  m->add_option("--model", p.model_dir, "run folder of 'lsc train' on images (e.g. K 256): the images problem");
+  m->add_option("--data", p.data, "images:PATH the patches come from (default: the model's own training data)");
+  m->add_option("--patches", p.patches, "images: patches cut (default: --points)");
+  m->add_option("--points", p.points, "data points per problem")->capture_default_str();
+  m->add_option("--K", p.K, "gaussian: coefficients (= D)")->capture_default_str();
+  m->add_option("--condition", p.condition, "gaussian: condition number of the posterior precision")->capture_default_str();
+  m->add_option("--samplers", p.samplers, "comma-separated labels, e.g. euler,ghmc+jumps (default: all)");
+  m->add_option("--chains", p.options.chains, "chains per data point")->capture_default_str();
+  m->add_option("--samples", p.options.samples, "recorded steps per chain")->capture_default_str();
+  m->add_option("--burn-in", p.options.burn_in, "steps discarded first")->capture_default_str();
+  m->add_option("--threads", p.options.threads, "threads (0: all cores)")->capture_default_str();
+  m->add_option("--seed", p.options.seed, "random seed")->capture_default_str();
+  m->add_option("--out", p.out, "CSV of every row (docs/benchmarks.md, \"Samplers\")");
+}
+
+int run_bench_sampler(SamplerBenchArgs& a) {
+  require(a.points >= 1, "--points must be at least 1.");
+  require(a.problem != "images" || !a.model_dir.empty(),
+          "--problem images needs a model trained on images: pass --model RUN_DIR (lsc train --data images:PATH --K 256).");
+  io::OutputSet outputs;
+  io::AtomicFile* out = outputs.add(a.out);
+  std::vector<run::SamplerProblem> problems;
+  if (a.problem == "all" || a.problem == "quadrature") problems.push_back(run::quadrature_problem(a.points));
+  if (a.problem == "all" || a.problem == "gaussian")
+    problems.push_back(run::gaussian_problem(a.K, a.condition, a.points, a.options.seed));
+  if ((a.problem == "all" || a.problem == "images") && !a.model_dir.empty()) {
+    Model model = run::load_model(a.model_dir);
+    const nlohmann::json recipe = run::load_preprocessing(a.model_dir);
+    std::string data = a.data;
+    if (data.empty() && recipe.is_object()) data = "images:" + recipe.value("source", std::string());
+    require(data.rfind("images:", 0) == 0,
+            "the images problem needs patches: pass --data images:PATH (the model was not trained on images).");
+    const Index K = model.K();
+    Matrix X = run::open_model_data(data, recipe, model.D(), a.patches > 0 ? a.patches : a.points, a.options.seed);
+    problems.push_back(run::model_problem("images K=" + std::to_string(K), std::move(model), std::move(X)));
+  }
+  std::vector<std::string> wanted;
+  for (std::stringstream list(a.samplers); list.good();) {
+    std::string label;
+    std::getline(list, label, ',');
+    if (!label.empty()) wanted.push_back(label);
+  }
+  std::vector<run::SamplerBenchRow> rows;
+  for (const run::SamplerProblem& problem : problems) {
+    std::vector<run::SamplerVariant> variants = run::sampler_variants(problem.model.prior.kind == PriorKind::l0);
+    if (!wanted.empty()) {
+      std::vector<std::string> labels;
+      for (const auto& v : variants) labels.push_back(v.label);
+      for (const std::string& w : wanted)
+        require(std::find(labels.begin(), labels.end(), w) != labels.end(),
+                "unknown sampler '" + w + "' for " + problem.name + "; choose among " + either_of(labels) + ".");
+      std::erase_if(variants, [&](const run::SamplerVariant& v) {
+        return std::find(wanted.begin(), wanted.end(), v.label) == wanted.end();
+      });
+    }
+    const auto problem_rows = run::benchmark_samplers(problem, variants, a.options, [&](const std::string& label) {
+      std::fprintf(stderr, "bench sampler: %s, %s\n", problem.name.c_str(), label.c_str());
+    });
+    rows.insert(rows.end(), problem_rows.begin(), problem_rows.end());
+  }
+  if (out) out->write(run::sampler_bench_csv(rows));
+  outputs.commit();
+  std::printf("%-16s %-13s %10s %10s %9s %9s %8s %7s %6s %6s\n", "problem", "sampler", "ESS/kgrad", "act/kgrad",
+              "ESS/s", "act ESS/s", "Rhat max", "bias z", "accept", "x eul");
+  for (const run::SamplerBenchRow& r : rows) {
+    Real euler = 0;
+    for (const run::SamplerBenchRow& e : rows)
+      if (e.problem == r.problem && e.sampler == "euler")
+        euler = std::isnan(r.ess_active) ? e.ess_per_gradient : e.ess_active_per_gradient;
+    const Real ratio = (std::isnan(r.ess_active) ? r.ess_per_gradient : r.ess_active_per_gradient) / euler;
+    std::printf("%-16s %-13s %10.2f %10.2f %9.0f %9.0f %8.3f %7.2f %6.3f %6.1f\n", r.problem.c_str(), r.sampler.c_str(),
+                1e3 * r.ess_per_gradient, 1e3 * r.ess_active_per_gradient, r.ess_per_second, r.ess_active_per_second,
+                r.rhat_max, r.bias_z, r.acceptance, euler > 0 ? ratio : run::SamplerBenchRow::nan);
+  }
+  std::printf("ESS/kgrad: median bulk-ESS per 1000 gradient evaluations of one point's chains (act: of 1[s != 0]); "
+              "x eul: per-gradient ESS of the activity (of s without one) over Euler-Maruyama's\n");
+  return 0;
 }
 
 // Under mpirun every rank steps its share of the N chains; rank 0 prints.
 int run_bench(BenchArgs& a, const std::shared_ptr<dist::Communicator>& ranks) {
+  if (a.sampler.command->parsed()) {
+    require(ranks->size() == 1, "lsc bench sampler runs in one process; start it without mpirun.");
+    return run_bench_sampler(a.sampler);
+  }
   a.options.dtype = dtype_from_name(a.dtype);
   a.options.backend = backend_from_name(a.backend);
   a.options.ranks = ranks;

@@ -23,7 +23,7 @@ __all__ = ["LangevinDictionaryLearning", "DiscreteSparseCoding", "LocallyCompeti
 # MAP for DSC and SSC (proximal gradient), LCA's own dynamics for LCA, and for LSC the posterior
 # mean by MALA, which is exact at any step size (Euler-Maruyama is biased, science.md).
 _TRANSFORM_METHOD = {"dsc": "map", "lca": "lca", "ssc": "map", "lsc": "mala"}
-_SAMPLING = ("langevin", "mala")
+_SAMPLING = ("langevin", "mala", "hmc", "ghmc", "baoab")
 
 # Estimator parameters that reach lsc.train: every lsc.TrainConfig option under its own name
 # (the core's field table), scikit-learn's names for two of them, and the run's callbacks.

@@ -86,7 +86,7 @@ void infer_sampling(const Model& model, const Eigen::Ref<const Matrix>& X, const
   e.backend = backend_from_name(c.backend.empty() ? "cpu" : c.backend);
   e.dtype = dtype_from_name(c.dtype.empty() ? "float32" : c.dtype);
   e.sampler = kind;
-  e.dead_zone_jumps = c.dead_zone_jumps;
+  e.dead_zone_jumps = c.dead_zone_jumps.value_or(is_kinetic(kind));
   e.precondition = precondition;
   e.friction = c.friction;
   e.leapfrog = c.leapfrog;
@@ -187,7 +187,7 @@ void infer_sampling(const Model& model, const Eigen::Ref<const Matrix>& X, const
 Real default_target_accept(const std::string& method) {
   if (method == "mala") return 0.574;
   if (method == "hmc") return 0.65;
-  if (method == "ghmc") return 0.9;
+  if (method == "ghmc") return 0.8;
   return 0;
 }
 

@@ -100,7 +100,8 @@ const Fields<InferConfig>& infer_config_fields() {
   using C = InferConfig;
   static const Fields<InferConfig> fields = {
       {"method", &C::method,
-       "map, lca, or a sampler: " + either_of(sampling_infer_methods()) + " (with l0, langevin is L0-LSC, eq. 3.9)",
+       "map, lca, or a sampler: " + either_of(sampling_infer_methods()) +
+           " (with l0, langevin is L0-LSC, eq. 3.9; docs/parameters.md compares them)",
        infer_methods()},
       {"chains", &C::chains, "chains per data point"},
       {"samples", &C::samples, "recorded steps per chain"},
@@ -109,8 +110,10 @@ const Fields<InferConfig>& infer_config_fields() {
       {"temperature", &C::temperature, "temperature T"},
       {"target_accept", &C::target_accept,
        "mala, hmc, ghmc: adapt ε toward this acceptance during the burn-in, never above 1/τ_u (unset: 0.574 for "
-       "mala, 0.65 for hmc, 0.9 for ghmc; 0: off)"},
-      {"dead_zone_jumps", &C::dead_zone_jumps, "l0: exact Metropolis jumps across the dead zone |u| < u0"},
+       "mala, 0.65 for hmc, 0.8 for ghmc; 0: off)"},
+      {"dead_zone_jumps", &C::dead_zone_jumps,
+       "l0: exact Metropolis jumps across the dead zone |u| < u0 (unset: on for hmc, ghmc and baoab, off for langevin "
+       "and mala)"},
       {"precondition", &C::precondition,
        "hmc, ghmc, baoab: the mass diag(A^T A)/σ² plus the prior's precision, so that every coefficient moves on "
        "its posterior's scale (unset: on)"},

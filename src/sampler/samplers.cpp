@@ -35,6 +35,8 @@ const SamplerInfo* sampler_for_infer_method(const std::string& method) {
   return nullptr;
 }
 
+int gradients_per_step(SamplerKind kind, int leapfrog) { return kind == SamplerKind::hmc ? leapfrog : 1; }
+
 std::vector<std::string> sampler_names() {
   std::vector<std::string> out;
   for (const SamplerInfo& s : sampler_table())

@@ -449,7 +449,7 @@ TEST_P(Langevin, Gaussian_BaoabSamplesItsOwnDiscretizedLaw) {
     SCOPED_TRACE(precondition ? "preconditioned" : "unit mass");
     const Real eps = 0.1;
     const Vector mass = kinetic_mass(g.model, precondition);
-    const Matrix C = baoab_covariance(g.exact.P, mass, eps, 1.0);
+    const Matrix C = baoab_covariance(g.exact.P, mass, eps, test::SamplerOptions{}.friction);
     // Leimkuhler & Matthews (2013): BAOAB's u-marginal is exact for a quadratic energy, at any
     // step below the stability limit; the iteration confirms it for this case and these masses.
     EXPECT_LT((C - g.exact.Sigma).cwiseAbs().maxCoeff(), 1e-9);

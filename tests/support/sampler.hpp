@@ -19,7 +19,7 @@ struct SamplerOptions {
   bool dead_zone_jumps = false;
   std::optional<SamplerKind> kind;  // overrides `metropolis` (the kinetic samplers)
   bool precondition = true;         // the kinetic samplers' EngineOptions
-  Real friction = 1.0;
+  Real friction = 0.5;
   int leapfrog = 8;
 };
 

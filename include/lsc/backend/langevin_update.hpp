@@ -43,10 +43,12 @@ LSC_HD void mala_terms(T u, T u_prop, T grad, T grad_prop, T eps, double& back, 
 // with [u0, 2u0) (|u| ≥ 2u0 stays): a translation, so volume-preserving, and its own inverse, so
 // Metropolis with min(1, exp(−ΔE/T)) keeps exp(−E/T) invariant. ΔE needs only g and ‖A_k‖²;
 // the caller updates the residual and g of the other coefficients when s changed (ds ≠ 0).
-// Returns whether the jump is accepted; then u, s take the new values and dE the energy change.
+// log_uniform is the log of the test's uniform variate (drawn for all coefficients at once, where
+// it vectorizes). Returns whether the jump is accepted; then u, s take the new values and dE the
+// energy change.
 template <class T>
 LSC_HD bool dead_zone_jump(T& u, T& s, T g, T norm_sq, T inv_var, T lambda, T u0, T temperature,
-                           double uniform, double& dE, T& ds) {
+                           double log_uniform, double& dE, T& ds) {
   const T a = hd::abs(u);
   if (!(a < T(2) * u0)) return false;
   const T a_new = a < u0 ? a + u0 : a - u0;
@@ -54,7 +56,7 @@ LSC_HD bool dead_zone_jump(T& u, T& s, T g, T norm_sq, T inv_var, T lambda, T u0
   ds = s_new - s;
   dE = double(lambda) * (double(a_new) - double(a)) + double(ds) * double(g) * double(inv_var) +
        0.5 * double(ds) * double(ds) * double(norm_sq) * double(inv_var);
-  if (!(hd::log(uniform) < -dE / double(temperature))) return false;
+  if (!(log_uniform < -dE / double(temperature))) return false;
   u = hd::copysign(a_new, u);
   s = s_new;
   return true;

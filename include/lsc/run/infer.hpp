@@ -14,7 +14,9 @@ namespace lsc::run {
 std::vector<std::string> infer_methods();  // map, lca, langevin, mala, hmc, ghmc, baoab
 
 struct InferConfig {
-  std::string method = "langevin";
+  // ghmc with the dead-zone jumps mixed best per gradient and per second on natural-image
+  // posteriors among the exact samplers (docs/parameters.md, "Samplers").
+  std::string method = "ghmc";
   Index chains = 4;               // chains per data point
   std::uint64_t samples = 1000;   // recorded steps per chain
   std::uint64_t burn_in = 1000;   // steps discarded first
@@ -23,12 +25,14 @@ struct InferConfig {
   // mala, hmc, ghmc: adapt ε toward this acceptance during the burn-in, never above 1/tau_u
   // (0: off; unset: the method's own, default_target_accept).
   std::optional<Real> target_accept;
-  bool dead_zone_jumps = false;  // l0: Metropolis jumps across the dead zone (langevin_update.hpp)
+  // l0: Metropolis jumps across the dead zone (langevin_update.hpp); unset: on for hmc, ghmc and
+  // baoab, off for langevin and mala (the paper's dynamics).
+  std::optional<bool> dead_zone_jumps;
   // hmc, ghmc, baoab (backend/kinetic_update.hpp): the mass diag(AᵀA)/σ² + the prior's precision
   // instead of I (unset: true), the friction γ of ghmc and baoab, hmc's leapfrog steps per
   // trajectory.
   std::optional<bool> precondition;
-  Real friction = 1.0;
+  Real friction = 0.5;
   int leapfrog = 8;
   // The engine that samples (backend/step_engine.hpp): "float32" (default) or "float64", and
   // "cpu" (default) or "cuda".
@@ -47,7 +51,7 @@ struct InferConfig {
 };
 
 // The acceptance a method's step size adapts toward unless target_accept is given: MALA's optimum
-// 0.574 (Roberts & Rosenthal 1998), HMC's 0.65 (Beskos et al. 2013), and 0.9 for ghmc, whose
+// 0.574 (Roberts & Rosenthal 1998), HMC's 0.65 (Beskos et al. 2013), and 0.8 for ghmc, whose
 // rejections reverse the momentum and so undo its travel (docs/parameters.md); 0 for the others.
 Real default_target_accept(const std::string& method);
 

@@ -25,6 +25,10 @@ const SamplerInfo& sampler_info(const std::string& name, bool internal = false);
 // The sampler behind one of `lsc infer`'s methods, or null for map and lca.
 const SamplerInfo* sampler_for_infer_method(const std::string& method);
 
+// Gradient evaluations (the products A s and Aᵀ(A s − x) of one chain) per step of a sampler: one
+// for all but hmc, which takes `leapfrog`. MALA reuses its accepted proposal's gradient.
+int gradients_per_step(SamplerKind kind, int leapfrog);
+
 // The user-facing sampler names ("euler", "mala"), and `lsc infer`'s sampling methods
 // ("langevin", "mala").
 std::vector<std::string> sampler_names();

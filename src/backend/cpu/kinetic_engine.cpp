@@ -61,14 +61,10 @@ class KineticEngine final : public StepEngine {
 
   // The proposal of one chunk, and its scratch.
   struct ChunkBuffers {
-    Mat U, P, S, R, G;
+    Mat U, P, S, R, G, Z;
     std::vector<double> rsq, cost, h0;
     std::vector<T> h;
     std::vector<double> log_u;
-  };
-  struct ChunkSums {
-    double residual_sq = 0, drive_u0 = 0, slab_cost = 0, slab_count = 0, active = 0;
-    std::uint64_t accepted = 0;
   };
 
  public:
@@ -101,6 +97,7 @@ class KineticEngine final : public StepEngine {
     proposed_ = chains.proposed;
     accepted_ = chains.accepted;
     S_.resize(K_, N_);
+    zero_.assign(static_cast<std::size_t>(K_), T(0));
     R_.resize(D_, N_);
     G_.resize(K_, N_);
     rsq_.assign(static_cast<std::size_t>(N_), 0.0);
@@ -152,12 +149,12 @@ class KineticEngine final : public StepEngine {
       for (std::uint64_t i = 0; i < steps; ++i) {
         if (stale_) {
 #pragma omp parallel for schedule(static) num_threads(nt) if (nt > 1)
-          for (Index c = 0; c < chunks; ++c) evaluate_chunk(ops, c, U_, S_, R_, G_, rsq_.data(), cost_.data(), 0);
+          for (Index c = 0; c < chunks; ++c) evaluate_chunk(ops, c, U_, S_, R_, G_, rsq_.data(), cost_.data(), c * kCpuChunk);
           stale_ = false;
         }
         if (learn) delta_.assign(static_cast<std::size_t>(chunks), Mat());
 #pragma omp parallel for schedule(static) num_threads(nt) if (nt > 1)
-        for (Index c = 0; c < chunks; ++c) step_chunk(ops, c, learn, mode.accumulate);
+        for (Index c = 0; c < chunks; ++c) step_chunk(c, learn, mode.accumulate);
         finish_step(learn, mode);
       }
     });
@@ -224,22 +221,28 @@ class KineticEngine final : public StepEngine {
     if (jumps_) gram_ = A_.transpose() * A_;
   }
 
-  // S = s(U), R = A S − X, G = AᵀR and the energies' parts of the chunk's columns, in the chunk's
-  // own columns of the given matrices (offset 0: the state; the proposal buffers are chunk-sized).
+  // S = s(U) and the prior energies Σ_k C(u_k) of the chunk's columns (at: the first of them in
+  // U and S; the proposal buffers are chunk-sized), then R = A S − X, G = AᵀR and ‖R‖².
   template <class Ops>
   void evaluate_chunk(const Ops& ops, Index c, const Mat& U, Mat& S, Mat& R, Mat& G, double* rsq, double* cost,
-                      Index local) {
-    const Index j0 = c * kCpuChunk, n = std::min<Index>(kCpuChunk, N_ - j0);
-    const Index at = local ? 0 : j0;  // column of the chunk's first chain in U, S, R, G
-    for (Index j = 0; j < n; ++j) {
+                      Index at) {
+    const Index n = std::min<Index>(kCpuChunk, N_ - c * kCpuChunk);
+    for (Index j = at; j < at + n; ++j) {
+      const T* u = U.col(j).data();
+      T* sj = S.col(j).data();
       double cj = 0;
       for (Index k = 0; k < K_; ++k) {
-        const T u = U(k, at + j);
-        S(k, at + j) = ops.s(u);
-        cj += double(ops.cost(u));
+        sj[k] = ops.s(u[k]);
+        cj += double(ops.cost(u[k]));
       }
-      cost[at + j] = cj;
+      cost[j] = cj;
     }
+    products(c, S, R, G, rsq, at);
+  }
+
+  // R = A S − X, G = AᵀR and ‖R‖² of the chunk's columns (at: as in evaluate_chunk).
+  void products(Index c, const Mat& S, Mat& R, Mat& G, double* rsq, Index at) {
+    const Index j0 = c * kCpuChunk, n = std::min<Index>(kCpuChunk, N_ - j0);
     auto r = R.middleCols(at, n);
     r.noalias() = A_ * S.middleCols(at, n);
     r -= X_.middleCols(j0, n);
@@ -247,72 +250,37 @@ class KineticEngine final : public StepEngine {
     for (Index j = 0; j < n; ++j) rsq[at + j] = double(r.col(j).squaredNorm());
   }
 
-  template <class Ops>
-  void kick_chunk(const Ops& ops, Mat& P, const Mat& U, const Mat& G, Index at, Index n, const T* tau, T scale) {
-    const T inv_var = T(1 / (model_.sigma * model_.sigma));
-    for (Index j = 0; j < n; ++j)
-      for (Index k = 0; k < K_; ++k)
-        P(k, at + j) = kick(ops, P(k, at + j), U(k, at + j), G(k, at + j), inv_var, scale * tau[j]);
+  // The normals of this step's refresh of the chunk's chains, K×n (Purpose::momentum).
+  const T* refresh_normals(Index j0, Index n, ChunkBuffers& b) {
+    b.Z.resize(K_, n);
+    cpu_normals<T>(static_cast<std::uint32_t>(Purpose::momentum), noise::key_of(o_.seed), step_, ids_.data() + j0, n,
+                   K_, b.Z.data());
+    return b.Z.data();
   }
 
-  void drift_chunk(Mat& U, const Mat& P, Index at, Index n, const T* tau, T scale) {
-    for (Index j = 0; j < n; ++j)
-      for (Index k = 0; k < K_; ++k) U(k, at + j) = drift(U(k, at + j), P(k, at + j), inv_mass_(k), scale * tau[j]);
-  }
-
-  // O for the chunk's chains: p ← η p + √((1 − η²) T m) ξ (η = 0: a fresh draw).
-  void refresh_chunk(Index j0, Index n, T eta) {
-    const noise::Key key = noise::key_of(o_.seed);
-    const T sd = T(std::sqrt((1 - double(eta) * double(eta)) * o_.temperature));
-    for (Index j = 0; j < n; ++j) {
-      const std::uint64_t id = ids_[static_cast<std::size_t>(j0 + j)];
-      for (Index k0 = 0; k0 < K_; k0 += 4) {
-        T z[4];
-        noise::normals4(key, static_cast<std::uint32_t>(Purpose::momentum), step_, id, static_cast<std::uint32_t>(k0 / 4), z);
-        for (Index k = k0; k < std::min<Index>(k0 + 4, K_); ++k)
-          P_(k, j0 + j) = refresh(P_(k, j0 + j), eta, sd * sqrt_mass_(k), z[k - k0]);
-      }
-    }
-  }
-
-  double kinetic_energy(const Mat& P, Index col) const {
-    double e = 0;
-    for (Index k = 0; k < K_; ++k) e += double(P(k, col)) * double(P(k, col)) * double(inv_mass_(k));
-    return 0.5 * e;
+  KineticColumn<T> column() const {
+    KineticColumn<T> c;
+    c.prior = model_.prior.kind;
+    c.lambda = T(model_.prior.lambda);
+    c.u0 = T(model_.prior.u0());
+    c.inv_var = T(1 / (model_.sigma * model_.sigma));
+    c.inv_mass = inv_mass_.data();
+    c.sqrt_mass = sqrt_mass_.data();
+    c.K = K_;
+    return c;
   }
 
   double energy(double rsq, double cost) const { return 0.5 * rsq / (model_.sigma * model_.sigma) + cost; }
 
   // The dead-zone sweep of the chunk (langevin_update.hpp), keeping S, R, G and the energies.
   void jump_chunk(Index j0, Index n) {
-    const noise::Key key = noise::key_of(o_.seed);
-    const T inv_var = T(1 / (model_.sigma * model_.sigma)), lambda = T(model_.prior.lambda), u0 = T(model_.prior.u0());
-    for (Index j = j0; j < j0 + n; ++j) {
-      const std::uint64_t id = ids_[static_cast<std::size_t>(j)];
-      for (Index k = 0; k < K_; ++k) {
-        T& u = U_(k, j);
-        if (!(std::abs(u) < T(2) * u0)) continue;
-        const noise::Counter w = noise::philox(
-            noise::counter_of(static_cast<std::uint32_t>(Purpose::dead_zone_jump), step_, id, static_cast<std::uint32_t>(k / 4)), key);
-        const std::uint32_t words[4] = {w.c0, w.c1, w.c2, w.c3};
-        const T a_old = std::abs(u);
-        double dE;
-        T ds;
-        if (!dead_zone_jump(u, S_(k, j), G_(k, j), gram_(k, k), inv_var, lambda, u0, T(o_.temperature),
-                            noise::uniform<double>(words[k % 4]), dE, ds))
-          continue;
-        cost_[static_cast<std::size_t>(j)] += double(lambda) * (double(std::abs(u)) - double(a_old));
-        if (ds != T(0)) {
-          rsq_[static_cast<std::size_t>(j)] += 2 * double(ds) * double(G_(k, j)) + double(ds) * double(ds) * double(gram_(k, k));
-          R_.col(j) += ds * A_.col(k);
-          G_.col(j) += ds * gram_.col(k);
-        }
-      }
-    }
+    const JumpSweep<T> j{D_, K_, A_.data(), gram_.data(), T(1 / (model_.sigma * model_.sigma)), T(model_.prior.lambda),
+                         T(model_.prior.u0()), T(o_.temperature), noise::key_of(o_.seed), step_};
+    cpu_jump_sweep(j, ids_.data() + j0, n, U_.col(j0).data(), S_.col(j0).data(), R_.col(j0).data(), G_.col(j0).data(),
+                   cost_.data() + j0, rsq_.data() + j0);
   }
 
-  template <class Ops>
-  void step_chunk(const Ops& ops, Index c, bool learn, bool accumulate) {
+  void step_chunk(Index c, bool learn, bool accumulate) {
     const Index j0 = c * kCpuChunk, n = std::min<Index>(kCpuChunk, N_ - j0);
     ChunkBuffers& b = buffers_[static_cast<std::size_t>(c)];
     if (jumps_) jump_chunk(j0, n);
@@ -320,62 +288,92 @@ class KineticEngine final : public StepEngine {
     if (learn) delta_[static_cast<std::size_t>(c)] = R_.middleCols(j0, n) * S_.middleCols(j0, n).transpose();
     const T h = T(std::sqrt(2 * eps_));
     const T eta = T(std::exp(-o_.friction * double(h)));
-    b.h.assign(static_cast<std::size_t>(n), h);
-    if (o_.sampler == SamplerKind::baoab) {
-      kick_chunk(ops, P_, U_, G_, j0, n, b.h.data(), T(0.5));
-      drift_chunk(U_, P_, j0, n, b.h.data(), T(0.5));
-      refresh_chunk(j0, n, eta);
-      drift_chunk(U_, P_, j0, n, b.h.data(), T(0.5));
-      evaluate_chunk(ops, c, U_, S_, R_, G_, rsq_.data(), cost_.data(), 0);
-      kick_chunk(ops, P_, U_, G_, j0, n, b.h.data(), T(0.5));
-    } else {
-      metropolis_chunk(ops, c, j0, n, eta, b);
-    }
+    if (o_.sampler == SamplerKind::baoab)
+      baoab_chunk(c, j0, n, h, eta, b);
+    else
+      metropolis_chunk(c, j0, n, h, eta, b);
     if (accumulate)
-      for (Index j = j0; j < j0 + n; ++j)
+      for (Index j = j0; j < j0 + n; ++j) {
+        const T* sj = S_.col(j).data();
+        double* sum = sum_s_.col(j).data();
+        double* active = sum_active_.col(j).data();
         for (Index k = 0; k < K_; ++k) {
-          sum_s_(k, j) += double(S_(k, j));
-          sum_active_(k, j) += S_(k, j) != T(0) ? 1.0 : 0.0;
+          sum[k] += double(sj[k]);
+          active[k] += sj[k] != T(0) ? 1.0 : 0.0;
         }
+      }
+  }
+
+  // B_{h/2} A_{h/2} O A_{h/2}, the products, B_{h/2}, in place.
+  void baoab_chunk(Index c, Index j0, Index n, T h, T eta, ChunkBuffers& b) {
+    const KineticColumn<T> col = column();
+    const T* Z = refresh_normals(j0, n, b);
+    const T sd = T(std::sqrt((1 - double(eta) * double(eta)) * o_.temperature));
+    for (Index j = j0; j < j0 + n; ++j) {
+      T* u = U_.col(j).data();
+      T* p = P_.col(j).data();
+      cpu_kick_drift(col, u, p, S_.col(j).data(), G_.col(j).data(), h / 2, h / 2);
+      cpu_refresh(col, p, Z + (j - j0) * K_, eta, sd);
+      // A_{h/2} alone: a kick with a zero force.
+      cost_[static_cast<std::size_t>(j)] = cpu_kick_drift(col, u, p, S_.col(j).data(), zero_.data(), T(0), h / 2);
+    }
+    products(c, S_, R_, G_, rsq_.data(), j0);
+    for (Index j = j0; j < j0 + n; ++j) cpu_kick(col, P_.col(j).data(), U_.col(j).data(), G_.col(j).data(), h / 2);
   }
 
   // hmc and ghmc: refresh, L leapfrog steps on a copy, accept or reject per chain.
-  template <class Ops>
-  void metropolis_chunk(const Ops& ops, Index c, Index j0, Index n, T eta, ChunkBuffers& b) {
+  void metropolis_chunk(Index c, Index j0, Index n, T h, T eta, ChunkBuffers& b) {
+    const KineticColumn<T> cc = column();
     const bool hmc = o_.sampler == SamplerKind::hmc;
+    if (hmc) eta = T(0);
     const noise::Key key = noise::key_of(o_.seed);
-    refresh_chunk(j0, n, hmc ? T(0) : eta);
-    b.h0.resize(static_cast<std::size_t>(n));
-    b.log_u.resize(static_cast<std::size_t>(n));
-    for (Index j = 0; j < n; ++j) {
-      const noise::Counter w = noise::philox(
-          noise::counter_of(static_cast<std::uint32_t>(Purpose::metropolis), step_, ids_[static_cast<std::size_t>(j0 + j)], 0), key);
-      b.log_u[static_cast<std::size_t>(j)] = std::log(noise::uniform<double>(w.c0));
-      if (hmc) b.h[static_cast<std::size_t>(j)] *= T(1 - kJitter + 2 * kJitter * noise::uniform<double>(w.c1));
-      const auto jj = static_cast<std::size_t>(j0 + j);
-      b.h0[static_cast<std::size_t>(j)] = energy(rsq_[jj], cost_[jj]) + kinetic_energy(P_, j0 + j);
-    }
-    b.U = U_.middleCols(j0, n);
-    b.P = P_.middleCols(j0, n);
+    const T* Z = refresh_normals(j0, n, b);
+    const T sd = T(std::sqrt((1 - double(eta) * double(eta)) * o_.temperature));
+    b.U.resize(K_, n);
+    b.P.resize(K_, n);
     b.S.resize(K_, n);
     b.R.resize(D_, n);
-    b.G = G_.middleCols(j0, n);
+    b.G.resize(K_, n);
     b.rsq.resize(static_cast<std::size_t>(n));
     b.cost.resize(static_cast<std::size_t>(n));
+    b.h.resize(static_cast<std::size_t>(n));
+    b.h0.resize(static_cast<std::size_t>(n));
+    b.log_u.resize(static_cast<std::size_t>(n));
+    // O, the energy H of the start, and the first half kick and drift, in one pass per chain.
+    for (Index j = 0; j < n; ++j) {
+      const Index col = j0 + j;
+      const auto i = static_cast<std::size_t>(j);
+      const noise::Counter w = noise::philox(
+          noise::counter_of(static_cast<std::uint32_t>(Purpose::metropolis), step_, ids_[static_cast<std::size_t>(col)], 0), key);
+      b.log_u[i] = std::log(noise::uniform<double>(w.c0));
+      b.h[i] = hmc ? T(double(h) * (1 - kJitter + 2 * kJitter * noise::uniform<double>(w.c1))) : h;
+      T* p = P_.col(col).data();
+      b.h0[i] = energy(rsq_[static_cast<std::size_t>(col)], cost_[static_cast<std::size_t>(col)]) +
+                cpu_refresh(cc, p, Z + j * K_, eta, sd);
+      std::copy_n(U_.col(col).data(), K_, b.U.col(j).data());
+      std::copy_n(p, K_, b.P.col(j).data());
+      b.cost[i] = cpu_kick_drift(cc, b.U.col(j).data(), b.P.col(j).data(), b.S.col(j).data(), G_.col(col).data(),
+                                 b.h[i] / 2, b.h[i]);
+    }
     const int L = hmc ? o_.leapfrog : 1;
-    kick_chunk(ops, b.P, b.U, b.G, 0, n, b.h.data(), T(0.5));
     for (int l = 1; l <= L; ++l) {
-      drift_chunk(b.U, b.P, 0, n, b.h.data(), T(1));
-      evaluate_chunk(ops, c, b.U, b.S, b.R, b.G, b.rsq.data(), b.cost.data(), 1);
-      kick_chunk(ops, b.P, b.U, b.G, 0, n, b.h.data(), l < L ? T(1) : T(0.5));
+      products(c, b.S, b.R, b.G, b.rsq.data(), 0);
+      // Between leapfrog steps the two half kicks merge into one.
+      if (l < L)
+        for (Index j = 0; j < n; ++j)
+          b.cost[static_cast<std::size_t>(j)] =
+              cpu_kick_drift(cc, b.U.col(j).data(), b.P.col(j).data(), b.S.col(j).data(), b.G.col(j).data(),
+                             b.h[static_cast<std::size_t>(j)], b.h[static_cast<std::size_t>(j)]);
     }
     std::uint64_t accepted = 0;
     for (Index j = 0; j < n; ++j) {
       const auto i = static_cast<std::size_t>(j);
-      const double h1 = energy(b.rsq[i], b.cost[i]) + kinetic_energy(b.P, j);
-      // A diverged trajectory (h1 NaN or +∞) is rejected.
-      const double log_alpha = std::isfinite(h1) ? (b.h0[i] - h1) / o_.temperature : -std::numeric_limits<double>::infinity();
       const Index col = j0 + j;
+      const double h1 =
+          energy(b.rsq[i], b.cost[i]) + cpu_kick(cc, b.P.col(j).data(), b.U.col(j).data(), b.G.col(j).data(), b.h[i] / 2);
+      // A diverged trajectory (h1 NaN or +∞) is rejected.
+      const double log_alpha =
+          std::isfinite(h1) ? (b.h0[i] - h1) / o_.temperature : -std::numeric_limits<double>::infinity();
       if (b.log_u[i] < log_alpha) {
         U_.col(col) = b.U.col(j);
         P_.col(col) = b.P.col(j);
@@ -392,32 +390,15 @@ class KineticEngine final : public StepEngine {
     sums_[static_cast<std::size_t>(c)].accepted = accepted;
   }
 
-  ChunkSums chunk_sums(Index j0, Index n) const {
-    ChunkSums s;
-    const double inv_var = 1 / (model_.sigma * model_.sigma);
-    const bool slab_only = model_.prior.kind == PriorKind::l0;
-    visit_ops<T>(model_.prior.kind, T(model_.prior.lambda), T(model_.prior.u0()), [&](const auto& ops) {
-      for (Index j = j0; j < j0 + n; ++j) {
-        s.residual_sq += rsq_[static_cast<std::size_t>(j)];
-        for (Index k = 0; k < K_; ++k) {
-          const T v = S_(k, j);
-          s.active += v != T(0);
-          if (v > T(0)) s.drive_u0 += double(G_(k, j)) * inv_var;
-          if (!slab_only || v > T(0)) {
-            s.slab_cost += double(ops.cost(v));
-            s.slab_count += 1;
-          }
-        }
-      }
-    });
-    return s;
+  ChunkStats chunk_sums(Index j0, Index n) const {
+    return cpu_chunk_stats(column(), D_, n, S_.col(j0).data(), R_.col(j0).data(), G_.col(j0).data());
   }
 
   void finish_step(bool learn, StepMode mode) {
     EngineStats e;
     double active = 0;
     std::uint64_t accepted = 0;
-    for (const ChunkSums& c : sums_) {
+    for (const ChunkStats& c : sums_) {
       e.residual_sq += c.residual_sq;
       e.drive_u0 += c.drive_u0;
       e.slab_cost += c.slab_cost;
@@ -458,8 +439,9 @@ class KineticEngine final : public StepEngine {
   Vec inv_mass_, sqrt_mass_;
   bool jumps_ = false, stale_ = true;
   std::vector<double> rsq_, cost_;  // ‖A s − x‖² and Σ_k C(u_k) of each chain
+  std::vector<T> zero_;             // K zeros: the force of a drift alone
   std::vector<ChunkBuffers> buffers_;
-  std::vector<ChunkSums> sums_;
+  std::vector<ChunkStats> sums_;
   std::vector<Mat> delta_;  // learning: each chunk's R Sᵀ
   Matrix sum_s_, sum_active_;
   std::uint64_t sum_count_ = 0;

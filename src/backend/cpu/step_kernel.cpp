@@ -17,6 +17,7 @@
 #include <cmath>
 #include <vector>
 
+#include "lsc/backend/kinetic_update.hpp"
 #include "lsc/backend/langevin_update.hpp"
 #include "lsc/core/rng.hpp"
 #include "small_gemm.hpp"
@@ -102,33 +103,34 @@ void box_muller_pass(Index q_end, const std::uint32_t* __restrict w0, const std:
   }
 }
 
-// The normals ξ of the n chains of a chunk (eq. 2.27): the B = ⌈K/4⌉ Philox blocks per chain are
-// generated for all chains in one flat loop per stage (counters, Philox, Box-Muller), so the
-// vector lanes are full even when K is small; then f(j, k, z) is called for every coefficient,
-// reading the normals in the layout of noise::noise_source.
+// The normals of (purpose, step) of the n chains chain[0..n) with K coefficients each: the
+// B = ⌈K/4⌉ Philox blocks per chain are generated for all chains in one flat loop per stage
+// (counters, Philox, Box-Muller), so the vector lanes are full even when K is small; then
+// f(j, k, z) is called for every coefficient, reading the normals in the layout of
+// noise::noise_source.
 template <class T, class F>
-void for_each_normal(const CpuStep<T>& s, Index j0, Index n, ChunkBuffers<T>& b, F&& f) {
-  constexpr auto purpose = static_cast<std::uint32_t>(Purpose::langevin_noise);
-  const Index B = (s.K + 3) / 4, Q = n * B;
+void for_each_normal(std::uint32_t purpose, noise::Key key, std::uint64_t step, const std::uint64_t* chain, Index K,
+                     Index n, ChunkBuffers<T>& b, F&& f) {
+  const Index B = (K + 3) / 4, Q = n * B;
   b.resize_noise(static_cast<std::size_t>(Q));
-  const noise::Counter step_words = noise::counter_of(purpose, s.step, 0, 0);
+  const noise::Counter step_words = noise::counter_of(purpose, step, 0, 0);
   for (Index j = 0; j < n; ++j) {
-    const noise::Counter c = noise::counter_of(purpose, s.step, s.chain[j0 + j], 0);
+    const noise::Counter c = noise::counter_of(purpose, step, chain[j], 0);
     for (Index q = 0; q < B; ++q) {
       b.block[j * B + q] = static_cast<std::uint32_t>(q);
       b.chain_lo[j * B + q] = c.c1;
       b.word3[j * B + q] = c.c3;
     }
   }
-  philox_pass(Q, b.block.data(), b.chain_lo.data(), step_words.c2, b.word3.data(), s.key, b.w0.data(),
+  philox_pass(Q, b.block.data(), b.chain_lo.data(), step_words.c2, b.word3.data(), key, b.w0.data(),
               b.w1.data(), b.w2.data(), b.w3.data());
   box_muller_pass(Q, b.w0.data(), b.w1.data(), b.w2.data(), b.w3.data(), b.z0.data(), b.z1.data(),
                   b.z2.data(), b.z3.data());
   const T* z[4] = {b.z0.data(), b.z1.data(), b.z2.data(), b.z3.data()};
   constexpr Index kGroup = 4 * noise::kGroupBlocks;
   for (Index j = 0; j < n; ++j) {
-    for (Index k0 = 0; k0 < s.K; k0 += kGroup) {
-      const Index m = std::min(kGroup, s.K - k0), lanes = (m + 3) / 4;
+    for (Index k0 = 0; k0 < K; k0 += kGroup) {
+      const Index m = std::min(kGroup, K - k0), lanes = (m + 3) / 4;
       for (int word = 0; word < 4; ++word) {
         const Index e0 = lanes * word, len = std::min(lanes, m - e0);
         const T* zw = z[word] + j * B + k0 / 4;
@@ -143,7 +145,8 @@ template <class T>
 T* normals(const CpuStep<T>& s, Index j0, Index n, ChunkBuffers<T>& b) {
   b.Z.resize(static_cast<std::size_t>(s.K * n));
   T* Z = b.Z.data();
-  for_each_normal(s, j0, n, b, [&](Index j, Index k, T z) { Z[j * s.K + k] = z; });
+  for_each_normal<T>(static_cast<std::uint32_t>(Purpose::langevin_noise), s.key, s.step, s.chain + j0, s.K, n, b,
+                     [&](Index j, Index k, T z) { Z[j * s.K + k] = z; });
   return Z;
 }
 
@@ -156,29 +159,12 @@ double uniform_of(const CpuStep<T>& s, Purpose purpose, std::uint64_t chain, Ind
   return noise::uniform<double>(words[k % 4]);
 }
 
-// The dead-zone sweep of the n chains of a chunk (langevin_update.hpp), coefficient by
-// coefficient, keeping S, R and G of the chunk consistent.
+// The dead-zone sweep of the n chains of a chunk (langevin_update.hpp), keeping S, R and G of
+// the chunk consistent.
 template <class T>
 void jump_chunk(const CpuStep<T>& s, Index j0, Index n, T* R, T* G) {
-  for (Index j = 0; j < n; ++j) {
-    const std::uint64_t id = s.chain[j0 + j];
-    T* u = s.U + (j0 + j) * s.K;
-    T* sj = s.S + (j0 + j) * s.K;
-    T* g = G + j * s.K;
-    T* r = R + j * s.D;
-    for (Index k = 0; k < s.K; ++k) {
-      if (!(std::abs(u[k]) < T(2) * s.u0)) continue;
-      double dE;
-      T ds;
-      if (!dead_zone_jump(u[k], sj[k], g[k], s.gram[k * s.K + k], s.inv_var, s.lambda, s.u0, s.temperature,
-                          uniform_of(s, Purpose::dead_zone_jump, id, k), dE, ds))
-        continue;
-      if (ds != T(0)) {
-        axpy(s.D, ds, s.A + k * s.D, r);
-        axpy(s.K, ds, s.gram + k * s.K, g);
-      }
-    }
-  }
+  JumpSweep<T> j{s.D, s.K, s.A, s.gram, s.inv_var, s.lambda, s.u0, s.temperature, s.key, s.step};
+  cpu_jump_sweep(j, s.chain + j0, n, s.U + j0 * s.K, s.S + j0 * s.K, R, G, nullptr, nullptr);
 }
 
 // Sums in double over kLanes partial sums, added in lane order at the end: one running sum is a
@@ -455,6 +441,130 @@ void cpu_gram(Index D, Index K, const T* A, T* gram) {
   gemm(true, false, K, K, D, T(1), A, D, A, D, T(0), gram, K);
 }
 
+template <class T>
+void cpu_normals(std::uint32_t purpose, noise::Key key, std::uint64_t step, const std::uint64_t* chain, Index n,
+                 Index K, T* Z) {
+  thread_local ChunkBuffers<T> b;
+  for_each_normal<T>(purpose, key, step, chain, K, n, b, [&](Index j, Index k, T z) { Z[j * K + k] = z; });
+}
+
+template <class T>
+void cpu_jump_sweep(const JumpSweep<T>& j, const std::uint64_t* chain, Index n, T* U, T* S, T* R, T* G, double* dcost,
+                    double* drsq) {
+  // The uniforms of (Purpose::dead_zone_jump, step, chain), coefficient k from word k % 4 of block
+  // k / 4, and their logs, for all coefficients of the chunk in flat loops that vectorize.
+  constexpr auto purpose = static_cast<std::uint32_t>(Purpose::dead_zone_jump);
+  thread_local ChunkBuffers<T> b;
+  thread_local std::vector<double> log_u;
+  const Index B = (j.K + 3) / 4, Q = n * B;
+  b.resize_noise(static_cast<std::size_t>(Q));
+  const noise::Counter step_words = noise::counter_of(purpose, j.step, 0, 0);
+  for (Index c = 0; c < n; ++c) {
+    const noise::Counter w = noise::counter_of(purpose, j.step, chain[c], 0);
+    for (Index q = 0; q < B; ++q) {
+      b.block[c * B + q] = static_cast<std::uint32_t>(q);
+      b.chain_lo[c * B + q] = w.c1;
+      b.word3[c * B + q] = w.c3;
+    }
+  }
+  philox_pass(Q, b.block.data(), b.chain_lo.data(), step_words.c2, b.word3.data(), j.key, b.w0.data(), b.w1.data(),
+              b.w2.data(), b.w3.data());
+  log_u.resize(static_cast<std::size_t>(4 * Q));
+  double* __restrict lu = log_u.data();
+  const std::uint32_t* __restrict w[4] = {b.w0.data(), b.w1.data(), b.w2.data(), b.w3.data()};
+  for (int word = 0; word < 4; ++word)
+    for (Index q = 0; q < Q; ++q) lu[4 * q + word] = noise::log(noise::uniform<double>(w[word][q]));
+  for (Index c = 0; c < n; ++c) {
+    T* u = U + c * j.K;
+    T* s = S + c * j.K;
+    T* g = G + c * j.K;
+    T* r = R + c * j.D;
+    const double* l = lu + c * 4 * B;
+    double cost = 0, rsq = 0;
+    for (Index k = 0; k < j.K; ++k) {
+      if (!(std::abs(u[k]) < T(2) * j.u0)) continue;
+      const T a = std::abs(u[k]);
+      const T norm_sq = j.gram[k * j.K + k];
+      double dE;
+      T ds;
+      if (!dead_zone_jump(u[k], s[k], g[k], norm_sq, j.inv_var, j.lambda, j.u0, j.temperature, l[k], dE, ds)) continue;
+      cost += double(j.lambda) * (double(std::abs(u[k])) - double(a));
+      if (ds != T(0)) {
+        rsq += 2 * double(ds) * double(g[k]) + double(ds) * double(ds) * double(norm_sq);
+        axpy(j.D, ds, j.A + k * j.D, r);
+        axpy(j.K, ds, j.gram + k * j.K, g);
+      }
+    }
+    if (dcost) dcost[c] += cost;
+    if (drsq) drsq[c] += rsq;
+  }
+}
+
+template void cpu_jump_sweep<float>(const JumpSweep<float>&, const std::uint64_t*, Index, float*, float*, float*,
+                                    float*, double*, double*);
+template void cpu_jump_sweep<double>(const JumpSweep<double>&, const std::uint64_t*, Index, double*, double*, double*,
+                                     double*, double*, double*);
+
+// ---- the kinetic samplers' passes over one chain (kinetic_engine.cpp): two flat loops each, the
+// update and then the sum in lanes, so that both vectorize.
+
+template <class T>
+double cpu_kick_drift(const KineticColumn<T>& c, T* __restrict u, T* __restrict p, T* __restrict s,
+                      const T* __restrict g, T tau_kick, T tau_drift) {
+  const T* __restrict inv_m = c.inv_mass;
+  return visit_ops<T>(c.prior, c.lambda, c.u0, [&](const auto& ops) {
+    for (Index k = 0; k < c.K; ++k) {
+      p[k] = kick(ops, p[k], u[k], g[k], c.inv_var, tau_kick);
+      u[k] = drift(u[k], p[k], inv_m[k], tau_drift);
+      s[k] = ops.s(u[k]);
+    }
+    return lane_sum(c.K, [&](Index k) { return double(ops.cost(u[k])); });
+  });
+}
+
+template <class T>
+double cpu_kick(const KineticColumn<T>& c, T* __restrict p, const T* __restrict u, const T* __restrict g, T tau) {
+  visit_ops<T>(c.prior, c.lambda, c.u0, [&](const auto& ops) {
+    for (Index k = 0; k < c.K; ++k) p[k] = kick(ops, p[k], u[k], g[k], c.inv_var, tau);
+  });
+  return kinetic_energy(c, p);
+}
+
+template <class T>
+double cpu_refresh(const KineticColumn<T>& c, T* __restrict p, const T* __restrict z, T eta, T sd) {
+  const T* __restrict sqrt_m = c.sqrt_mass;
+  for (Index k = 0; k < c.K; ++k) p[k] = refresh(p[k], eta, sd * sqrt_m[k], z[k]);
+  return kinetic_energy(c, p);
+}
+
+template <class T>
+double kinetic_energy(const KineticColumn<T>& c, const T* __restrict p) {
+  const T* __restrict inv_m = c.inv_mass;
+  return 0.5 * lane_sum(c.K, [&](Index k) { return double(p[k]) * double(p[k]) * double(inv_m[k]); });
+}
+
+template <class T>
+ChunkStats cpu_chunk_stats(const KineticColumn<T>& c, Index D, Index n, const T* S, const T* R, const T* G) {
+  CpuStep<T> s;
+  s.D = D;
+  s.K = c.K;
+  s.prior = c.prior;
+  s.inv_var = c.inv_var;
+  ChunkStats out;
+  visit_ops<T>(c.prior, c.lambda, c.u0, [&](const auto& ops) { chunk_stats(s, ops, n, S, R, G, out); });
+  return out;
+}
+
+#define LSC_KINETIC_INSTANCES(T)                                                                              \
+  template double cpu_kick_drift<T>(const KineticColumn<T>&, T*, T*, T*, const T*, T, T);                    \
+  template double cpu_kick<T>(const KineticColumn<T>&, T*, const T*, const T*, T);                           \
+  template double cpu_refresh<T>(const KineticColumn<T>&, T*, const T*, T, T);                               \
+  template double kinetic_energy<T>(const KineticColumn<T>&, const T*);                                      \
+  template ChunkStats cpu_chunk_stats<T>(const KineticColumn<T>&, Index, Index, const T*, const T*, const T*);
+LSC_KINETIC_INSTANCES(float)
+LSC_KINETIC_INSTANCES(double)
+#undef LSC_KINETIC_INSTANCES
+
 template void cpu_fused_step<float>(const CpuStep<float>&);
 template void cpu_fused_step<double>(const CpuStep<double>&);
 template void cpu_products_only<float>(const CpuStep<float>&);
@@ -463,5 +573,7 @@ template void cpu_fold_dictionary<float>(const CpuStep<float>&, Index, Index);
 template void cpu_fold_dictionary<double>(const CpuStep<double>&, Index, Index);
 template void cpu_gram<float>(Index, Index, const float*, float*);
 template void cpu_gram<double>(Index, Index, const double*, double*);
+template void cpu_normals<float>(std::uint32_t, noise::Key, std::uint64_t, const std::uint64_t*, Index, Index, float*);
+template void cpu_normals<double>(std::uint32_t, noise::Key, std::uint64_t, const std::uint64_t*, Index, Index, double*);
 
 }  // namespace lsc::detail

@@ -72,6 +72,54 @@ void cpu_fold_dictionary(const CpuStep<T>& s, std::ptrdiff_t k0, std::ptrdiff_t 
 template <class T>
 void cpu_gram(std::ptrdiff_t D, std::ptrdiff_t K, const T* A, T* gram);
 
+// Standard normals of (purpose, step, chain[j], coefficient k) for n chains, into the K×n array Z,
+// vectorized as the fused step draws its noise (the kinetic engine's momentum refreshes).
+template <class T>
+void cpu_normals(std::uint32_t purpose, noise::Key key, std::uint64_t step, const std::uint64_t* chain,
+                 std::ptrdiff_t n, std::ptrdiff_t K, T* Z);
+
+// The L0 dead-zone sweep (langevin_update.hpp) of n chains whose K×n U and S, D×n R = A S − X and
+// K×n G = AᵀR it keeps consistent; adds each chain's change of Σ_k C(u_k) and ‖R‖² to dcost and
+// drsq when they are not null. The test's uniforms are keyed by (Purpose::dead_zone_jump, step,
+// chain), coefficient k taking word k % 4 of block k / 4.
+template <class T>
+struct JumpSweep {
+  std::ptrdiff_t D = 0, K = 0;
+  const T* A = nullptr;     // D×K
+  const T* gram = nullptr;  // K×K AᵀA
+  T inv_var = 1, lambda = 1, u0 = 0, temperature = 1;
+  noise::Key key{};
+  std::uint64_t step = 0;
+};
+template <class T>
+void cpu_jump_sweep(const JumpSweep<T>& j, const std::uint64_t* chain, std::ptrdiff_t n, T* U, T* S, T* R, T* G,
+                    double* dcost, double* drsq);
+
+// The kinetic samplers' elementwise passes over the K coefficients of one chain (kinetic_update.hpp;
+// backend/cpu/kinetic_engine.cpp), here for the native vectors, sums in double over lanes.
+template <class T>
+struct KineticColumn {
+  PriorKind prior = PriorKind::l0;
+  T lambda = 1, u0 = 0, inv_var = 1;
+  const T* inv_mass = nullptr;   // 1/m_k
+  const T* sqrt_mass = nullptr;  // √m_k
+  std::ptrdiff_t K = 0;
+};
+// B_{τk} then A_{τd} and s = s(u); returns Σ_k C(u_k).
+template <class T>
+double cpu_kick_drift(const KineticColumn<T>& c, T* u, T* p, T* s, const T* g, T tau_kick, T tau_drift);
+// B_τ; returns ½ Σ p²/m after it.
+template <class T>
+double cpu_kick(const KineticColumn<T>& c, T* p, const T* u, const T* g, T tau);
+// O with normals z and sd = √((1 − η²) T); returns ½ Σ p²/m after it.
+template <class T>
+double cpu_refresh(const KineticColumn<T>& c, T* p, const T* z, T eta, T sd);
+template <class T>
+double kinetic_energy(const KineticColumn<T>& c, const T* p);
+// The statistics of n chains (as the fused step's, accepted = 0).
+template <class T>
+ChunkStats cpu_chunk_stats(const KineticColumn<T>& c, std::ptrdiff_t D, std::ptrdiff_t n, const T* S, const T* R, const T* G);
+
 // The three products of the step alone, on the same BLAS and the same chunks (the roofline
 // that `lsc bench step` compares the fused step with): R = A S − X, G = Aᵀ R, A −= rate R Sᵀ.
 template <class T>
