@@ -475,4 +475,34 @@ TEST_F(Cli, InferReportsConvergenceDiagnostics) {
   expect_one_sentence_error(lsc(infer + " --diagnose-points 0"), "--diagnose-points");
 }
 
+// Issue 18: lsc bench sampler tables ESS per gradient and per second, sampler by problem, with
+// Euler-Maruyama as the baseline, and writes the rows as CSV.
+TEST_F(Cli, BenchSamplerTablesEssPerGradient) {
+  const fs::path csv = dir_ / "S.csv";
+  const CliResult r = lsc("bench sampler --problem quadrature --points 4 --samples 300 --burn-in 300 --samplers "
+                          "euler,hmc,ghmc+jumps --out " + csv.string());
+  ASSERT_EQ(r.status, 0) << r.err;
+  EXPECT_NE(r.out.find("ESS/kgrad"), std::string::npos) << r.out;
+  std::istringstream lines(slurp(csv));
+  std::string header, line;
+  std::getline(lines, header);
+  EXPECT_EQ(header, "problem,sampler,gradients_per_chain,seconds,ess,ess_per_gradient,ess_per_second,ess_active,"
+                    "ess_active_per_gradient,ess_active_per_second,active_coefficients,rhat_max,bias_z,acceptance,tau_u");
+  std::vector<std::string> samplers;
+  while (std::getline(lines, line)) {
+    std::istringstream fields(line);
+    std::string problem, sampler, gradients;
+    std::getline(fields, problem, ',');
+    std::getline(fields, sampler, ',');
+    std::getline(fields, gradients, ',');
+    EXPECT_EQ(problem, "quadrature K=2");
+    samplers.push_back(sampler);
+    // hmc's trajectories take --leapfrog (32) gradients per recorded draw, the others one.
+    EXPECT_EQ(std::stod(gradients), sampler == "hmc" ? 32 * 300 : 300) << sampler;
+  }
+  EXPECT_EQ(samplers, (std::vector<std::string>{"euler", "hmc", "ghmc+jumps"}));
+  expect_one_sentence_error(lsc("bench sampler --problem images"), "--model");
+  expect_one_sentence_error(lsc("bench sampler --problem gaussian --samplers euler+jumps"), "euler+jumps");
+}
+
 }  // namespace

@@ -115,7 +115,7 @@ def test_lsc_infer_defaults_match_lsc_infer_from_python(tmp_path, cli, cli_bars_
         "--quiet", "--out-mean", tmp_path / "M.npy", "--out-samples", tmp_path / "S.npy")
     p = lsc.infer(str(bars_npy), cli_bars_run, samples=30, burn_in=10, threads=1, return_samples=True,
                   progress=False)
-    assert p.method == "ghmc"  # the CLI's default, from InferConfig
+    assert p.method == "hmc"  # the CLI's default, from InferConfig
     np.testing.assert_array_equal(np.load(tmp_path / "M.npy"), p.mean)
     np.testing.assert_array_equal(np.load(tmp_path / "S.npy"), p.samples)
 

@@ -71,7 +71,7 @@ struct EngineOptions {
   // h = √(2ε), so that one step with a full momentum refresh is MALA's step ε (kinetic_update.hpp).
   bool precondition = true;  // mass matrix diag(AᵀA)/σ² (+ the Gaussian prior's λ) instead of I
   Real friction = 0.5;       // γ: ghmc and baoab keep e^{−γh} of the momentum per step
-  int leapfrog = 8;          // hmc: leapfrog steps per trajectory
+  int leapfrog = 32;         // hmc: leapfrog steps per trajectory
   int threads = 0;         // CPU: OpenMP threads (0: lsc::threads())
   // CUDA float32: let cuBLAS use TF32 tensor cores for the products (10-bit mantissas).
   bool tf32 = false;

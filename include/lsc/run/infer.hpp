@@ -14,9 +14,9 @@ namespace lsc::run {
 std::vector<std::string> infer_methods();  // map, lca, langevin, mala, hmc, ghmc, baoab
 
 struct InferConfig {
-  // ghmc with the dead-zone jumps mixed best per gradient and per second on natural-image
-  // posteriors among the exact samplers (docs/parameters.md, "Samplers").
-  std::string method = "ghmc";
+  // HMC with the dead-zone jumps mixed best per second and in its worst coefficients on
+  // natural-image posteriors (docs/parameters.md, "Samplers").
+  std::string method = "hmc";
   Index chains = 4;               // chains per data point
   std::uint64_t samples = 1000;   // recorded steps per chain
   std::uint64_t burn_in = 1000;   // steps discarded first
@@ -33,7 +33,7 @@ struct InferConfig {
   // trajectory.
   std::optional<bool> precondition;
   Real friction = 0.5;
-  int leapfrog = 8;
+  int leapfrog = 32;
   // The engine that samples (backend/step_engine.hpp): "float32" (default) or "float64", and
   // "cpu" (default) or "cuda".
   std::string dtype, backend;
