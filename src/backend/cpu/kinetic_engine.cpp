@@ -34,6 +34,7 @@
 #include "lsc/dist/batch_shard.hpp"
 #include "lsc/model/divergence.hpp"
 #include "lsc/prior/prior_ops.hpp"
+#include "step_engine.hpp"
 #include "step_kernel.hpp"
 
 namespace lsc {
@@ -79,11 +80,7 @@ class KineticEngine final : public StepEngine {
 
   void load(const Model& model, const ChainState& chains) override {
     model.validate();
-    require(chains.U.rows() == model.K(),
-            "the chains have " + std::to_string(chains.U.rows()) + " coefficients but the dictionary has K = " +
-                std::to_string(model.K()) + " elements; start the chains from the same model.");
-    require(static_cast<Index>(chains.chain.size()) == chains.U.cols(),
-            "the chains have no ids; create them with ChainState::zeros.");
+    require_chains_fit(model, chains);
     model_ = model;
     D_ = model.D();
     K_ = model.K();
@@ -112,10 +109,7 @@ class KineticEngine final : public StepEngine {
   }
 
   void set_batch(const Matrix& X) override {
-    require(X.rows() == D_ && X.cols() == N_,
-            "the batch is " + std::to_string(X.rows()) + "x" + std::to_string(X.cols()) + " but the engine holds D = " +
-                std::to_string(D_) + " and N = " + std::to_string(N_) + " chains; pass one column per chain.");
-    require(X.allFinite(), "the batch contains NaN or infinite values; clean the data first.");
+    require_batch_fits(X, D_, N_);
     X_ = X.cast<T>();
     stale_ = true;
   }
@@ -149,7 +143,7 @@ class KineticEngine final : public StepEngine {
       for (std::uint64_t i = 0; i < steps; ++i) {
         if (stale_) {
 #pragma omp parallel for schedule(static) num_threads(nt) if (nt > 1)
-          for (Index c = 0; c < chunks; ++c) evaluate_chunk(ops, c, U_, S_, R_, G_, rsq_.data(), cost_.data(), c * kCpuChunk);
+          for (Index c = 0; c < chunks; ++c) evaluate_chunk(ops, c);
           stale_ = false;
         }
         if (learn) delta_.assign(static_cast<std::size_t>(chunks), Mat());
@@ -221,26 +215,23 @@ class KineticEngine final : public StepEngine {
     if (jumps_) gram_ = A_.transpose() * A_;
   }
 
-  // S = s(U) and the prior energies Σ_k C(u_k) of the chunk's columns (at: the first of them in
-  // U and S; the proposal buffers are chunk-sized), then R = A S − X, G = AᵀR and ‖R‖².
+  // The state's S = s(U), Σ_k C(u_k), R = A S − X, G = AᵀR and ‖R‖² for the chunk's chains.
   template <class Ops>
-  void evaluate_chunk(const Ops& ops, Index c, const Mat& U, Mat& S, Mat& R, Mat& G, double* rsq, double* cost,
-                      Index at) {
-    const Index n = std::min<Index>(kCpuChunk, N_ - c * kCpuChunk);
-    for (Index j = at; j < at + n; ++j) {
-      const T* u = U.col(j).data();
-      T* sj = S.col(j).data();
-      double cj = 0;
+  void evaluate_chunk(const Ops& ops, Index c) {
+    const Index j0 = c * kCpuChunk, n = std::min<Index>(kCpuChunk, N_ - j0);
+    for (Index j = j0; j < j0 + n; ++j) {
+      double cost = 0;
       for (Index k = 0; k < K_; ++k) {
-        sj[k] = ops.s(u[k]);
-        cj += double(ops.cost(u[k]));
+        S_(k, j) = ops.s(U_(k, j));
+        cost += double(ops.cost(U_(k, j)));
       }
-      cost[j] = cj;
+      cost_[static_cast<std::size_t>(j)] = cost;
     }
-    products(c, S, R, G, rsq, at);
+    products(c, S_, R_, G_, rsq_.data(), j0);
   }
 
-  // R = A S − X, G = AᵀR and ‖R‖² of the chunk's columns (at: as in evaluate_chunk).
+  // R = A S − X, G = AᵀR and ‖R‖² of the chunk's chains, in the columns at, at + 1, ... of S, R,
+  // G and rsq (the state's: at = the chunk's first chain; the chunk-sized proposal buffers: 0).
   void products(Index c, const Mat& S, Mat& R, Mat& G, double* rsq, Index at) {
     const Index j0 = c * kCpuChunk, n = std::min<Index>(kCpuChunk, N_ - j0);
     auto r = R.middleCols(at, n);

@@ -36,11 +36,7 @@ class CpuStepEngine final : public StepEngine {
   void load(const Model& model, const ChainState& chains) override {
     model.validate();
     if (options_.sampler == SamplerKind::gradient_flow) require_map_prior(model.prior, "SSC");
-    require(chains.U.rows() == model.K(),
-            "the chains have " + std::to_string(chains.U.rows()) + " coefficients but the dictionary has K = " +
-                std::to_string(model.K()) + " elements; start the chains from the same model.");
-    require(static_cast<Index>(chains.chain.size()) == chains.U.cols(),
-            "the chains have no ids; create them with ChainState::zeros.");
+    require_chains_fit(model, chains);
     require(!shard_ || chains.U.cols() == shard_->count(),
             "this rank was given " + std::to_string(chains.U.cols()) + " chains but its share of the batch is " +
                 std::to_string(shard_ ? shard_->count() : 0) + "; split the chains with BatchShard::slice.");
@@ -71,10 +67,7 @@ class CpuStepEngine final : public StepEngine {
   }
 
   void set_batch(const Matrix& X) override {
-    require(X.rows() == D_ && X.cols() == N_,
-            "the batch is " + std::to_string(X.rows()) + "x" + std::to_string(X.cols()) + " but the engine holds D = " +
-                std::to_string(D_) + " and N = " + std::to_string(N_) + " chains; pass one column per chain.");
-    require(X.allFinite(), "the batch contains NaN or infinite values; clean the data first.");
+    require_batch_fits(X, D_, N_);
     copy_in(X, X_);
     cached_ = false;
   }
@@ -355,6 +348,21 @@ class CpuStepEngine final : public StepEngine {
 };
 
 }  // namespace
+
+void require_chains_fit(const Model& model, const ChainState& chains) {
+  require(chains.U.rows() == model.K(),
+          "the chains have " + std::to_string(chains.U.rows()) + " coefficients but the dictionary has K = " +
+              std::to_string(model.K()) + " elements; start the chains from the same model.");
+  require(static_cast<Index>(chains.chain.size()) == chains.U.cols(),
+          "the chains have no ids; create them with ChainState::zeros.");
+}
+
+void require_batch_fits(const Matrix& X, Index D, Index N) {
+  require(X.rows() == D && X.cols() == N,
+          "the batch is " + std::to_string(X.rows()) + "x" + std::to_string(X.cols()) + " but the engine holds D = " +
+              std::to_string(D) + " and N = " + std::to_string(N) + " chains; pass one column per chain.");
+  require(X.allFinite(), "the batch contains NaN or infinite values; clean the data first.");
+}
 
 std::unique_ptr<StepEngine> make_cpu_step_engine(const EngineOptions& options) {
   if (options.dtype == Dtype::float32) return std::make_unique<CpuStepEngine<float>>(options);
