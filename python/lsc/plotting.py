@@ -125,7 +125,8 @@ def plot_coefficient_histogram(S, prior, ax=None, *, bins=25, title=None):
 
 def plot_traces(metrics, keys=("pi", "mean_norm"), axes=None, *, truth=None, title=None):
     """Metrics of a run against the step, one panel per key (π and the mean norm ‖A_k‖ by default;
-    also reconstruction_error, active_fraction, sigma, lambda, elapsed_s).
+    also reconstruction_error, active_fraction, sigma, lambda, elapsed_s, and for lsc acceptance,
+    ess and ess_active).
 
     metrics: the columns {name: array} (Run.metrics, estimator.metrics_), an lsc.Run, a fitted
     estimator, a run folder or a metrics.csv path. truth: {key: value} drawn as dashed lines
@@ -150,7 +151,8 @@ def plot_traces(metrics, keys=("pi", "mean_norm"), axes=None, *, truth=None, tit
             fig.suptitle(title)
     axes = np.atleast_1d(axes)
     labels = {"pi": "π", "mean_norm": "mean ‖A_k‖", "sigma": "σ", "lambda": "λ",
-              "reconstruction_error": "‖x − A s‖²/D", "active_fraction": "fraction active"}
+              "reconstruction_error": "‖x − A s‖²/D", "active_fraction": "fraction active",
+              "acceptance": "MALA acceptance", "ess": "ESS per hold", "ess_active": "ESS of s ≠ 0 per hold"}
     step = np.asarray(metrics["step"], dtype=float)
     for ax, key in zip(axes, keys):
         ax.plot(step, metrics[key], lw=1.5)

@@ -39,6 +39,15 @@ std::string name_of(SamplerKind sampler) {
   return "euler";  // unreachable: every kind has a row
 }
 
+void StepEngine::read_coefficient_columns(Matrix& S, Index first, Index count) const {
+  Matrix all;
+  read_coefficients(all);
+  require(first >= 0 && count >= 0 && first + count <= all.cols(),
+          "chains " + std::to_string(first) + " to " + std::to_string(first + count) + " lie outside the engine's " +
+              std::to_string(all.cols()) + " chains; read chains the engine holds.");
+  S = all.middleCols(first, count);
+}
+
 bool backend_available(Backend backend, std::string* why) {
   if (backend == Backend::cpu) return true;
 #if defined(LSC_HAVE_CUDA)

@@ -5,6 +5,7 @@
 #include <complex>
 #include <cstdio>
 #include <limits>
+#include <memory>
 #include <numbers>
 #include <string>
 #include <utility>
@@ -207,6 +208,28 @@ Real quantile_of_sorted(const std::vector<Real>& v, Real p) {
   return (1 - g) * v[k - 1] + g * v[k];
 }
 
+// Split chains (Vehtari et al. 2021, §3) of raw, the T×M draws of one quantity (column-major,
+// contiguous), into w.split: chain m's first n draws are split chain 2m, its last n split chain
+// 2m + 1; for odd T the middle draw belongs to neither.
+void split_chains(const Plan& plan, const Real* raw, Workspace& w) {
+  const Index T = plan.T, n = plan.n;
+  w.split.resize(plan.S);
+  for (Index m = 0; m < plan.M; ++m)
+    for (Index i = 0; i < n; ++i) {
+      w.split[(2 * m) * n + i] = raw[m * T + i];
+      w.split[(2 * m + 1) * n + i] = raw[m * T + (T - n) + i];
+    }
+}
+
+// The split chains sorted into w.order and rank-normalized into w.transformed.
+void rank_normalize_split(const Plan& plan, Workspace& w) {
+  w.order.resize(plan.S);
+  for (Index i = 0; i < plan.S; ++i) w.order[i] = {w.split[i], i};
+  std::sort(w.order.begin(), w.order.end());
+  w.transformed.resize(plan.S);
+  rank_normalize(plan, w.order, w.transformed.data());
+}
+
 // The diagnostics of raw, the T×M draws of one quantity (column-major, contiguous).
 Diagnostics diagnose_columns(const Plan& plan, const Real* raw, Workspace& w) {
   const Index T = plan.T, M = plan.M, n = plan.n, S = plan.S, total = T * M;
@@ -218,23 +241,12 @@ Diagnostics diagnose_columns(const Plan& plan, const Real* raw, Workspace& w) {
   for (Index i = 0; i < total; ++i) ss += (raw[i] - d.mean) * (raw[i] - d.mean);
   d.sd = std::sqrt(ss / Real(total - 1));
 
-  // Split chains (Vehtari et al. 2021, §3): chain m's first n draws are split chain 2m, its
-  // last n split chain 2m + 1; for odd T the middle draw belongs to neither.
-  w.split.resize(S);
-  for (Index m = 0; m < M; ++m)
-    for (Index i = 0; i < n; ++i) {
-      w.split[(2 * m) * n + i] = raw[m * T + i];
-      w.split[(2 * m + 1) * n + i] = raw[m * T + (T - n) + i];
-    }
+  split_chains(plan, raw, w);
   const Index chains = 2 * M;
   d.ess_mean = ess_of(plan, w.split.data(), n, chains, w);
   d.mcse_mean = d.sd / std::sqrt(d.ess_mean);
 
-  w.order.resize(S);
-  for (Index i = 0; i < S; ++i) w.order[i] = {w.split[i], i};
-  std::sort(w.order.begin(), w.order.end());
-  w.transformed.resize(S);
-  rank_normalize(plan, w.order, w.transformed.data());
+  rank_normalize_split(plan, w);
   d.rhat_bulk = rhat_of(w.transformed.data(), n, chains, w);
   d.ess_bulk = ess_of(plan, w.transformed.data(), n, chains, w);
 
@@ -322,15 +334,23 @@ Diagnostics diagnose(const Eigen::Ref<const Matrix>& draws) {
   return diagnose_columns(plan, raw.data(), w);
 }
 
-std::vector<Diagnostics> diagnose_all(const Real* draws, Index T, Index M, Index Q) {
+namespace {
+
+// f(plan, raw, w) of every quantity of the (M, T, Q) draws, in parallel.
+template <class Result, class F>
+std::vector<Result> per_quantity(const Real* draws, Index T, Index M, Index Q, const char* caller, F f) {
   check_shape(T, M, Q);
-  require(draws != nullptr, "diagnose_all needs the draws; pass a pointer to M·T·Q values.");
+  require(draws != nullptr, std::string(caller) + " needs the draws; pass a pointer to M·T·Q values.");
   for (Index i = 0; i < M * T * Q; ++i)
     if (!std::isfinite(draws[i]))
       throw Error("the draws contain NaN or infinity (chain " + std::to_string(i / (T * Q)) + ", draw " +
                   std::to_string(i / Q % T) + ", quantity " + std::to_string(i % Q) + "); diagnose finite draws only.");
-  const Plan plan(T, M);
-  std::vector<Diagnostics> out(static_cast<std::size_t>(Q));
+  // The tables of the last shape, kept: a learner diagnoses draws of one shape at every metrics
+  // row, and building them cost as much as diagnosing 10 quantities of 400 draws.
+  thread_local std::unique_ptr<const Plan> last;
+  if (!last || last->T != T || last->M != M) last = std::make_unique<const Plan>(T, M);
+  const Plan& plan = *last;
+  std::vector<Result> out(static_cast<std::size_t>(Q));
   // Each thread keeps its buffers across its quantities; each quantity's result depends on its
   // draws alone, so neither the schedule nor the thread count changes it.
 #pragma omp parallel
@@ -341,10 +361,24 @@ std::vector<Diagnostics> diagnose_all(const Real* draws, Index T, Index M, Index
     for (Index q = 0; q < Q; ++q) {
       for (Index m = 0; m < M; ++m)
         for (Index t = 0; t < T; ++t) raw[m * T + t] = draws[(m * T + t) * Q + q];
-      out[q] = diagnose_columns(plan, raw.data(), w);
+      out[q] = f(plan, raw.data(), w);
     }
   }
   return out;
+}
+
+}  // namespace
+
+std::vector<Diagnostics> diagnose_all(const Real* draws, Index T, Index M, Index Q) {
+  return per_quantity<Diagnostics>(draws, T, M, Q, "diagnose_all", diagnose_columns);
+}
+
+std::vector<Real> ess_bulk_all(const Real* draws, Index T, Index M, Index Q) {
+  return per_quantity<Real>(draws, T, M, Q, "ess_bulk_all", [](const Plan& plan, const Real* raw, Workspace& w) {
+    split_chains(plan, raw, w);
+    rank_normalize_split(plan, w);
+    return ess_of(plan, w.transformed.data(), plan.n, 2 * plan.M, w);
+  });
 }
 
 ConvergenceSummary summarize(const std::vector<Diagnostics>& diagnostics, Index chains,

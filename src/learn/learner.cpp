@@ -1,9 +1,12 @@
 #include "lsc/learn/learner.hpp"
 
+#include <algorithm>
 #include <cmath>
+#include <limits>
 
 #include "lsc/core/error.hpp"
 #include "lsc/dist/batch_shard.hpp"
+#include "lsc/eval/diagnostics.hpp"
 #include "lsc/model/divergence.hpp"
 
 namespace lsc {
@@ -100,10 +103,59 @@ SimultaneousLearner::SimultaneousLearner(Model model, const BatchSource& source,
   require(!shard_ || shard_->total() == options_.batch,
           "the batch shard covers " + std::to_string(shard_ ? shard_->total() : 0) + " chains, not the batch of " +
               std::to_string(options_.batch) + "; split the batch the learner runs.");
+  require(options_.tracked_coefficients >= 0, "the number of tracked coefficients must be 0 or more.");
+  sampling_ = engine.sampler != SamplerKind::gradient_flow;
+  if (!sampling_) options_.tracked_coefficients = 0;  // MAP dynamics: nothing to mix
+  options_.tracked_coefficients = std::min(options_.tracked_coefficients, model_.K() * options_.batch);
   engine_ = make_step_engine(engine);
   const Index first = shard_ ? shard_->first() : 0, count = shard_ ? shard_->count() : options_.batch;
   engine_->load(model_, ChainState::zeros(model_.K(), count, static_cast<std::uint64_t>(first)));
+  require(!shard_ || shard_->count(0) * model_.K() >= options_.tracked_coefficients,
+          "rank 0 holds fewer than the " + std::to_string(options_.tracked_coefficients) +
+              " tracked coefficients; track fewer.");
+  if (first == 0) tracked_ = options_.tracked_coefficients;
 }
+
+namespace {
+
+// Draws per hold that hold_diagnostics() sees: the hold's learning steps; none below the 4 draws
+// a split-chain ESS needs (eval/diagnostics.hpp).
+std::uint64_t diagnosed_draws(const LearnerOptions& o) {
+  const std::uint64_t T = o.tau_x - o.hold_burn_in;
+  return o.tracked_coefficients > 0 && T >= 4 ? T : 0;
+}
+
+Real median(std::vector<Real> v) {
+  if (v.empty()) return std::numeric_limits<Real>::quiet_NaN();
+  const auto mid = v.begin() + static_cast<std::ptrdiff_t>(v.size() / 2);
+  std::nth_element(v.begin(), mid, v.end());
+  if (v.size() % 2 == 1) return *mid;
+  return (*mid + *std::max_element(v.begin(), mid)) / 2;
+}
+
+// The median bulk-ESS over the quantities of the (T, Q) draws that are not constant, of the
+// draws themselves or of their activities 1[s ≠ 0].
+Real median_ess_of_moving(const std::vector<Real>& draws, Index T, Index Q, bool activity) {
+  const auto value = [&](Index t, Index q) {
+    const Real s = draws[static_cast<std::size_t>(t * Q + q)];
+    return activity ? Real(s != 0) : s;
+  };
+  std::vector<Index> moving;
+  for (Index q = 0; q < Q; ++q)
+    for (Index t = 1; t < T; ++t)
+      if (value(t, q) != value(0, q)) {
+        moving.push_back(q);
+        break;
+      }
+  if (moving.empty()) return std::numeric_limits<Real>::quiet_NaN();
+  const Index M = Index(moving.size());
+  std::vector<Real> compact(static_cast<std::size_t>(T * M));
+  for (Index t = 0; t < T; ++t)
+    for (Index i = 0; i < M; ++i) compact[static_cast<std::size_t>(t * M + i)] = value(t, moving[i]);
+  return median(ess_bulk_all(compact.data(), T, 1, M));
+}
+
+}  // namespace
 
 void SimultaneousLearner::step() {
   if (step_ % options_.tau_x == 0 || !has_batch_) {
@@ -121,6 +173,7 @@ void SimultaneousLearner::step() {
   mode.learn_dictionary = learning;
   mode.adapt = !learning;
   engine_->run(1, mode);
+  if (learning) record_tracked();
   engine_->read_dictionary(model_.A);
   if (learning && options_.normalize) {
     normalize_columns(model_.A);
@@ -131,6 +184,40 @@ void SimultaneousLearner::step() {
     engine_->set_parameters(model_.sigma, model_.prior);
   }
   ++step_;
+  if (step_ % options_.tau_x == 0 && diagnosed_draws(options_) > 0) {
+    if (hold_whole_) {
+      complete_draws_.swap(hold_draws_);
+      diagnosed_ = false;
+    }
+    hold_draws_.clear();
+    hold_whole_ = true;
+  }
+}
+
+void SimultaneousLearner::record_tracked() {
+  if (tracked_ == 0 || !hold_whole_ || diagnosed_draws(options_) == 0) return;
+  engine_->read_coefficient_columns(tracked_S_, 0, (tracked_ + model_.K() - 1) / model_.K());
+  hold_draws_.insert(hold_draws_.end(), tracked_S_.data(), tracked_S_.data() + tracked_);
+}
+
+HoldDiagnostics SimultaneousLearner::hold_diagnostics() const {
+  if (diagnosed_) return hold_diagnostics_;
+  HoldDiagnostics d;
+  if (tracked_ > 0) {
+    const auto T = static_cast<Index>(diagnosed_draws(options_));
+    const Index Q = tracked_;
+    d.ess = median_ess_of_moving(complete_draws_, T, Q, false);
+    if (model_.prior.kind == PriorKind::l0) d.ess_active = median_ess_of_moving(complete_draws_, T, Q, true);
+  }
+  if (shard_) {
+    Real values[2] = {d.ess, d.ess_active};
+    shard_->ranks().broadcast(values, sizeof values, 0);
+    d = {values[0], values[1]};
+  }
+  complete_draws_.clear();
+  hold_diagnostics_ = d;
+  diagnosed_ = true;
+  return d;
 }
 
 StepStats SimultaneousLearner::stats() const {
@@ -138,6 +225,7 @@ StepStats SimultaneousLearner::stats() const {
   StepStats s;
   s.reconstruction_error = e.reconstruction_error;
   s.active_fraction = e.active_fraction;
+  if (sampling_) s.acceptance = e.acceptance;
   return s;
 }
 
@@ -158,6 +246,13 @@ LearnerState SimultaneousLearner::state() const {
   Model m;
   engine_->read(m, s.chains);
   if (shard_) s.chains = shard_->gather(s.chains);
+  if (diagnosed_draws(options_) > 0) {
+    const HoldDiagnostics d = hold_diagnostics();
+    Vector values(2);
+    values << d.ess, d.ess_active;
+    s.extra.push_back(values);
+    s.extra.push_back(Eigen::Map<const Vector>(hold_draws_.data(), Index(hold_draws_.size())));
+  }
   return s;
 }
 
@@ -167,6 +262,18 @@ void SimultaneousLearner::restore(const LearnerState& state) {
   Learner::restore(state);
   engine_->load(model_, shard_ ? shard_->slice(state.chains) : state.chains);
   has_batch_ = false;  // reload the batch the chains were working on
+  // Checkpoints from before the diagnostics have no draws: the hold under way is then not
+  // diagnosed, unless it has not reached its first learning step.
+  const std::uint64_t at = step_ % options_.tau_x;
+  const std::uint64_t recorded = at > options_.hold_burn_in ? at - options_.hold_burn_in : 0;
+  const auto expected = static_cast<Index>(recorded) * options_.tracked_coefficients;
+  const bool has = state.extra.size() == 2 && state.extra[0].size() == 2 && state.extra[1].size() == expected;
+  hold_diagnostics_ = has ? HoldDiagnostics{state.extra[0][0], state.extra[0][1]} : HoldDiagnostics{};
+  diagnosed_ = true;
+  complete_draws_.clear();
+  hold_whole_ = has || recorded == 0;
+  hold_draws_.clear();
+  if (has && tracked_ > 0) hold_draws_.assign(state.extra[1].data(), state.extra[1].data() + expected);
 }
 
 }  // namespace lsc

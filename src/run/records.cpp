@@ -92,6 +92,12 @@ const Fields<MetricsRow>& metrics_fields() {
       {"mean_norm", &M::mean_norm, "mean ‖A_k‖"},
       {"tau_u", &M::tau_u, "Δt/ε of the coefficient steps (adapted for MALA)", {}, optional_column},
       {"elbo", &M::elbo, "svae: mean ELBO over the window, nats per point", {}, optional_column},
+      {"acceptance", &M::acceptance, "lsc: mean fraction of MALA proposals accepted over the window (1 for euler)", {},
+       optional_column},
+      {"ess", &M::ess,
+       "lsc: median bulk-ESS of the tracked coefficients over the learning steps of the last complete hold", {},
+       optional_column},
+      {"ess_active", &M::ess_active, "lsc with l0: the same of the activities 1[s ≠ 0]", {}, optional_column},
   };
   return fields;
 }

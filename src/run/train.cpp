@@ -324,7 +324,7 @@ TrainResult train(const TrainConfig& config, const BatchSource& data, const Trai
   auto checkpoint = [&] {
     if (cb.on_checkpoint) cb.on_checkpoint({learner->state(), result.metrics, elapsed(), data_digest});
   };
-  Real err_sum = 0, active_sum = 0, elbo_sum = 0;
+  Real err_sum = 0, active_sum = 0, elbo_sum = 0, acceptance_sum = 0;
   std::uint64_t window = 0;
   auto next_poll = start;
   for (std::uint64_t t = learner->steps_taken(); t < c.steps; ++t) {
@@ -340,6 +340,7 @@ TrainResult train(const TrainConfig& config, const BatchSource& data, const Trai
     err_sum += s.reconstruction_error;
     active_sum += s.active_fraction;
     elbo_sum += s.elbo;
+    acceptance_sum += s.acceptance;
     ++window;
     if ((t + 1) % c.metrics_every == 0 || t + 1 == c.steps) {
       const Model& m = learner->model();
@@ -355,10 +356,14 @@ TrainResult train(const TrainConfig& config, const BatchSource& data, const Trai
       const Real eps = learner->coefficient_eps();
       row.tau_u = eps > 0 ? 1.0 / eps : 0.0;
       row.elbo = elbo_sum / Real(window);
+      row.acceptance = acceptance_sum / Real(window);
+      const HoldDiagnostics hold = learner->hold_diagnostics();
+      row.ess = hold.ess;
+      row.ess_active = hold.ess_active;
       result.metrics.push_back(row);
       if (cb.on_metrics) cb.on_metrics(row, c.steps);
       if (cb.on_model) cb.on_model(row, m, learner->coefficients());
-      err_sum = active_sum = elbo_sum = 0;
+      err_sum = active_sum = elbo_sum = acceptance_sum = 0;
       window = 0;
       if (c.checkpoint_every > 0 && (t + 1) % c.checkpoint_every == 0 && t + 1 < c.steps) checkpoint();
       // Stop only on a row boundary, so that the final checkpoint resumes bit-exactly.

@@ -193,6 +193,31 @@ TEST_P(StepEngineTest, BitIdenticalForAnyThreadCount) {
   EXPECT_EQ(U[0], U[1]);
 }
 
+// A few chains' coefficients, as the learner tracks them every step: the same values as the
+// whole matrix's columns, also after a new π left s(U) to be recomputed.
+TEST_P(StepEngineTest, CoefficientColumnsAreThoseOfTheWholeMatrix) {
+  const Index D = 16, K = 6, N = 20;
+  const Model model{0.3 * test::random_normal(D, K, 7), 0.5, Prior::make(PriorKind::l0, 1.0, 0.3)};
+  EngineOptions o;
+  o.backend = backend();
+  o.dtype = dtype();
+  o.eps = 0.05;
+  auto engine = make_step_engine(o);
+  engine->load(model, ChainState::zeros(K, N));
+  engine->set_batch(test::random_normal(D, N, 8));
+  engine->run(20);
+  for (int changed = 0; changed < 2; ++changed) {
+    if (changed) engine->set_parameters(model.sigma, Prior::make(PriorKind::l0, 1.0, 0.5));
+    Matrix all, some;
+    engine->read_coefficients(all);
+    engine->read_coefficient_columns(some, 3, 4);
+    EXPECT_EQ(some, all.middleCols(3, 4)) << changed;
+    EXPECT_GT((some.array() != 0).count(), 0) << changed;
+  }
+  Matrix S;
+  EXPECT_THROW(engine->read_coefficient_columns(S, 18, 3), Error);
+}
+
 TEST_P(StepEngineTest, WrongBatchShapeIsOneSentence) {
   EngineOptions o;
   o.backend = backend();

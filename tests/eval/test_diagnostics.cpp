@@ -409,8 +409,10 @@ TEST(DiagnosticsBatch, MatchesOneAtATimeForAnyThreadCount) {
   const std::vector<Diagnostics> one = diagnose_all(draws.data(), T, M, Q);
   set_threads(2);
   const std::vector<Diagnostics> two = diagnose_all(draws.data(), T, M, Q);
+  const std::vector<Real> bulk = ess_bulk_all(draws.data(), T, M, Q);
   set_threads(0);
   ASSERT_EQ(one.size(), std::size_t(Q));
+  ASSERT_EQ(bulk.size(), std::size_t(Q));
   for (Index q = 0; q < Q; ++q) {
     const std::vector<Real> a = fields(one[std::size_t(q)]), b = fields(two[std::size_t(q)]),
                             c = fields(diagnose(quantity[std::size_t(q)]));
@@ -418,6 +420,7 @@ TEST(DiagnosticsBatch, MatchesOneAtATimeForAnyThreadCount) {
       EXPECT_TRUE(same(a[f], b[f])) << q << " " << f;
       EXPECT_TRUE(same(a[f], c[f])) << q << " " << f;
     }
+    EXPECT_TRUE(same(bulk[std::size_t(q)], one[std::size_t(q)].ess_bulk)) << q;
   }
 }
 

@@ -69,7 +69,12 @@ def test_fitted_attributes(fitted, bars):
     assert fitted.n_iter_ == 3000 and not fitted.stopped_early_ and 0.2 < fitted.acceptance_ <= 1
     assert fitted.config_["steps"] == 3000 and fitted.config_["sampler"] == "mala" and fitted.config_["K"] == 16
     assert set(fitted.metrics_) == {"step", "elapsed_s", "reconstruction_error", "active_fraction", "pi", "sigma",
-                                    "lambda", "mean_norm", "tau_u"}
+                                    "lambda", "mean_norm", "tau_u", "acceptance", "ess", "ess_active"}
+    assert np.all((fitted.metrics_["acceptance"] > 0) & (fitted.metrics_["acceptance"] < 1))
+    # Of the 200 learning steps of each hold of 400; none before the first hold ends.
+    held = fitted.metrics_["step"] >= 400
+    ess = fitted.metrics_["ess"]
+    assert np.all(np.isnan(ess[~held])) and np.all((ess[held] >= 1) & (ess[held] <= 200))
     assert fitted.metrics_["pi"][-1] == fitted.pi_
     model = fitted.model_
     np.testing.assert_array_equal(model.components, fitted.components_)

@@ -65,8 +65,9 @@ def test_traces_plot_the_metrics_of_a_run(tmp_path):
         np.testing.assert_array_equal(axes[0].lines[0].get_xdata(), [100, 200, 300, 400])
         np.testing.assert_allclose(axes[0].lines[0].get_ydata(), run.metrics["pi"], rtol=1e-8)
         assert axes[0].lines[1].get_ydata()[0] == 0.3
-    with pytest.raises(ValueError, match="no metric 'acceptance'"):
-        plotting.plot_traces(run, keys="acceptance")
+    assert plotting.plot_traces(run, keys="acceptance")[0].get_ylabel() == "MALA acceptance"
+    with pytest.raises(ValueError, match="no metric 'elbo'"):  # an SVAE column
+        plotting.plot_traces(run, keys="elbo")
 
 
 def test_the_quickstart_example_runs(tmp_path):

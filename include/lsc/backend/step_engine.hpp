@@ -125,6 +125,9 @@ class StepEngine {
   virtual void read_dictionary(Matrix& A) const = 0;
   // s(U) of the current state, K×N.
   virtual void read_coefficients(Matrix& S) const = 0;
+  // s(U) of chains first, ..., first + count − 1 alone, K×count: the learner tracks a few chains
+  // at every step, where reading all N would cost as much as the step. This default reads all N.
+  virtual void read_coefficient_columns(Matrix& S, Index first, Index count) const;
   // The sums of s and of 1[s ≠ 0] over the steps run with StepMode::accumulate, K×N each, and
   // how many steps that was; reset_sums() starts them again.
   virtual void read_sums(Matrix& sum_s, Matrix& sum_active, std::uint64_t& count) const = 0;

@@ -45,6 +45,11 @@ struct LearnerOptions {
   // This rank's share of each batch (data-parallel learning, docs/mpi.md; SimultaneousLearner
   // only); null: the whole batch here.
   std::shared_ptr<const dist::BatchShard> shard;
+  // SimultaneousLearner: how many coefficients s_kn are recorded in every learning step of a
+  // hold for hold_diagnostics(), the first in chain order (chain 0's k = 0, ..., K − 1, then
+  // chain 1's); 0: none. With exchangeable elements and data points these are a random sample;
+  // 8 keep the diagnostics at about 3 % of a bars run, the cheapest steps (docs/diagnostics.md).
+  Index tracked_coefficients = 8;
 };
 
 // Everything a learner needs to continue bit-exactly: batches are functions of the step, and
@@ -64,6 +69,22 @@ struct StepStats {
   Real active_fraction = 0;       // fraction of coefficients with s ≠ 0
   // Batch mean of the ELBO estimate, nats per data point (SvaeLearner); NaN for the others.
   Real elbo = std::numeric_limits<Real>::quiet_NaN();
+  // Fraction of chains whose MALA proposal was accepted in the step, 1 for Euler; NaN without a
+  // sampler (the MAP learners, SSC's gradient flow, the SVAE).
+  Real acceptance = std::numeric_limits<Real>::quiet_NaN();
+};
+
+// How well the chains mixed over the most recent complete hold (its learning steps, after the
+// hold burn-in): the bulk-ESS (Vehtari et al. 2021, §4; eval/diagnostics.hpp) of each tracked
+// coefficient s_kn (LearnerOptions::tracked_coefficients) over those τ_X − hold_burn_in draws,
+// one chain per coefficient, and its median over the coefficients that moved. A coefficient constant over the hold (under the l0 prior most
+// stay at 0) has no autocorrelation to estimate and is left out. NaN before the first complete
+// hold, when no coefficient moved, for fewer than 4 draws per hold, and for the other learners.
+struct HoldDiagnostics {
+  Real ess = std::numeric_limits<Real>::quiet_NaN();
+  // l0: the same for the activities 1[s_kn ≠ 0], whose switching across the dead zone is the
+  // slowest motion of L0-LSC; NaN for the other priors.
+  Real ess_active = std::numeric_limits<Real>::quiet_NaN();
 };
 
 class Learner {
@@ -77,6 +98,8 @@ class Learner {
   virtual Real acceptance_rate() const { return 1.0; }
   // The coefficient step size ε = Δt/τ_u in use (0 for the nested learners).
   virtual Real coefficient_eps() const { return 0.0; }
+  // Of the most recent complete hold; with several ranks a collective call.
+  virtual HoldDiagnostics hold_diagnostics() const { return {}; }
   const Model& model() const { return model_; }
   std::uint64_t steps_taken() const { return step_; }
   // Carries the running coefficient variances of variance normalization in extra.
@@ -135,13 +158,31 @@ class SimultaneousLearner final : public Learner {
   Real coefficient_eps() const override { return engine_->eps(); }
   LearnerState state() const override;
   void restore(const LearnerState& state) override;
+  // Computed from the recorded draws at the first call after the hold ends (train() calls it at
+  // each metrics row, so a hold costs one computation at most); on rank 0, whose first chunk
+  // holds the tracked coefficients, and broadcast to the others.
+  HoldDiagnostics hold_diagnostics() const override;
   const StepEngine& engine() const { return *engine_; }
 
  private:
+  void record_tracked();
+
   std::unique_ptr<StepEngine> engine_;
   const dist::BatchShard* shard_;  // options_.shard's
   bool has_batch_ = false;
   mutable Matrix S_;  // coefficients(), read from the engine on demand
+  // The tracked coefficients: min(tracked_coefficients, K·N) on the rank that holds chain 0,
+  // none elsewhere. The current hold's draws, tracked_ per step (draw t of s_kn at
+  // [t·tracked_ + n·K + k]), part of state() so that a resume mid-hold reports the same numbers;
+  // the last complete hold's until hold_diagnostics() has used them.
+  Index tracked_ = 0;
+  bool sampling_;        // not SSC's gradient flow: the step has an acceptance
+  bool hold_whole_ = true;  // the current hold is recorded from its first learning step
+  std::vector<Real> hold_draws_;
+  mutable std::vector<Real> complete_draws_;
+  mutable bool diagnosed_ = true;  // hold_diagnostics_ describes the most recent complete hold
+  mutable HoldDiagnostics hold_diagnostics_;
+  Matrix tracked_S_;
 };
 
 }  // namespace lsc

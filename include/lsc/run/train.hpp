@@ -85,6 +85,13 @@ struct MetricsRow {
   Real mean_norm = 0;             // mean ‖A_k‖
   Real tau_u = 0;                 // Δt/ε of the coefficient steps at the row (adapted for MALA)
   Real elbo = std::numeric_limits<Real>::quiet_NaN();  // mean ELBO estimate over the window (svae), nats per point
+  // lsc: mean over the window of the fraction of chains whose MALA proposal was accepted (1 for
+  // euler); NaN for the methods without a sampler.
+  Real acceptance = std::numeric_limits<Real>::quiet_NaN();
+  // lsc: the median bulk-ESS of the tracked coefficients over the most recent complete hold, and
+  // of their activities for l0 (learn/learner.hpp, HoldDiagnostics); NaN before it.
+  Real ess = std::numeric_limits<Real>::quiet_NaN();
+  Real ess_active = std::numeric_limits<Real>::quiet_NaN();
 };
 
 // What a run needs to continue bit-exactly after it was stopped.

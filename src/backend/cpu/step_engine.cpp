@@ -165,6 +165,20 @@ class CpuStepEngine final : public StepEngine {
     std::copy(S_.begin(), S_.end(), S.data());
   }
 
+  void read_coefficient_columns(Matrix& S, Index first, Index count) const override {
+    require(first >= 0 && count >= 0 && first + count <= N_,
+            "chains " + std::to_string(first) + " to " + std::to_string(first + count) + " lie outside the engine's " +
+                std::to_string(N_) + " chains; read chains the engine holds.");
+    S.resize(K_, count);
+    const auto from = static_cast<std::size_t>(K_ * first), n = static_cast<std::size_t>(K_ * count);
+    if (s_stale_)
+      visit_prior<T>(model_.prior, [&](const auto& ops) {
+        for (std::size_t i = 0; i < n; ++i) S.data()[i] = ops.s(U_[from + i]);
+      });
+    else
+      std::copy(S_.begin() + from, S_.begin() + from + n, S.data());
+  }
+
   void read_sums(Matrix& sum_s, Matrix& sum_active, std::uint64_t& count) const override {
     sum_s.setZero(K_, N_);
     sum_active.setZero(K_, N_);

@@ -304,6 +304,19 @@ class CudaStepEngine final : public StepEngine {
 
   void read_coefficients(Matrix& S) const override { S = download(S_[current_], K_, N_); }
 
+  void read_coefficient_columns(Matrix& S, Index first, Index count) const override {
+    require(first >= 0 && count >= 0 && first + count <= N_,
+            "chains " + std::to_string(first) + " to " + std::to_string(first + count) + " lie outside the engine's " +
+                std::to_string(N_) + " chains; read chains the engine holds.");
+    std::vector<T> host(static_cast<std::size_t>(K_ * count));
+    if (!host.empty()) {
+      LSC_CUDA_TRY(cudaMemcpyAsync, host.data(), S_[current_].get() + K_ * first, sizeof(T) * host.size(),
+                   cudaMemcpyDeviceToHost, stream_.get());
+      LSC_CUDA_TRY(cudaStreamSynchronize, stream_.get());
+    }
+    S = Eigen::Map<const Eigen::Matrix<T, Eigen::Dynamic, Eigen::Dynamic>>(host.data(), K_, count).template cast<Real>();
+  }
+
   void read_sums(Matrix& sum_s, Matrix& sum_active, std::uint64_t& count) const override {
     sum_s = sum_s_.size() ? sum_s_ : Matrix::Zero(K_, N_);
     sum_active = sum_active_.size() ? sum_active_ : Matrix::Zero(K_, N_);
