@@ -8,18 +8,11 @@
 
 #include "lsc/core/error.hpp"
 #include "lsc/core/parallel.hpp"
+#include "lsc/core/statistics.hpp"
 
 namespace lsc {
 
 namespace {
-
-Real median(std::vector<Real> v) {
-  if (v.empty()) return std::numeric_limits<Real>::quiet_NaN();
-  const std::size_t h = v.size() / 2;
-  std::nth_element(v.begin(), v.begin() + h, v.end());
-  if (v.size() % 2) return v[h];
-  return 0.5 * (v[h] + *std::max_element(v.begin(), v.begin() + h));
-}
 
 struct Mixture {
   Real w[2], mu[2], var[2];  // component 0 the lower

@@ -5,6 +5,7 @@
 #include <limits>
 
 #include "lsc/core/error.hpp"
+#include "lsc/core/statistics.hpp"
 #include "lsc/dist/batch_shard.hpp"
 #include "lsc/eval/diagnostics.hpp"
 #include "lsc/model/divergence.hpp"
@@ -123,14 +124,6 @@ namespace {
 std::uint64_t diagnosed_draws(const LearnerOptions& o) {
   const std::uint64_t T = o.tau_x - o.hold_burn_in;
   return o.tracked_coefficients > 0 && T >= 4 ? T : 0;
-}
-
-Real median(std::vector<Real> v) {
-  if (v.empty()) return std::numeric_limits<Real>::quiet_NaN();
-  const auto mid = v.begin() + static_cast<std::ptrdiff_t>(v.size() / 2);
-  std::nth_element(v.begin(), mid, v.end());
-  if (v.size() % 2 == 1) return *mid;
-  return (*mid + *std::max_element(v.begin(), mid)) / 2;
 }
 
 // The median bulk-ESS over the quantities of the (T, Q) draws that are not constant, of the

@@ -230,7 +230,7 @@ InferResult infer(const Model& model, const Eigen::Ref<const Matrix>& X, const I
     require(std::isfinite(c.friction) && c.friction >= 0, "--friction must be 0 or a positive number; use e.g. 1.");
     require(c.leapfrog >= 1, "--leapfrog must be at least 1.");
   } else {
-    require(!c.keep_samples, "--out-samples needs a sampling method; use --method langevin or mala.");
+    require(!c.keep_samples, "--out-samples needs a sampling method; use --method hmc (the default) or another sampler.");
     require(c.dtype.empty() && c.backend.empty(),
             "--dtype and --backend choose the sampling engine; drop them for --method " + c.method + ".");
     require(c.map_steps >= 0, "--map-steps must be 0 or more.");

@@ -7,6 +7,7 @@
 
 #include "lsc/core/error.hpp"
 #include "lsc/core/rng.hpp"
+#include "lsc/core/statistics.hpp"
 #include "lsc/sampler/samplers.hpp"
 
 namespace lsc::run {
@@ -70,18 +71,6 @@ std::vector<SamplerVariant> sampler_variants(bool l0) {
   }
   return out;
 }
-
-namespace {
-
-Real median(std::vector<Real> v) {
-  if (v.empty()) return SamplerBenchRow::nan;
-  const auto mid = v.begin() + static_cast<std::ptrdiff_t>(v.size() / 2);
-  std::nth_element(v.begin(), mid, v.end());
-  if (v.size() % 2) return *mid;
-  return 0.5 * (*mid + *std::max_element(v.begin(), mid));
-}
-
-}  // namespace
 
 std::vector<SamplerBenchRow> benchmark_samplers(const SamplerProblem& problem, const std::vector<SamplerVariant>& variants,
                                                 const SamplerBenchOptions& o,

@@ -69,7 +69,7 @@ struct EngineOptions {
   std::optional<StepSizeAdaptation> adaptation;
   // The kinetic samplers (hmc, ghmc, baoab) move u with a momentum p and a leapfrog step of size
   // h = √(2ε), so that one step with a full momentum refresh is MALA's step ε (kinetic_update.hpp).
-  bool precondition = true;  // mass matrix diag(AᵀA)/σ² (+ the Gaussian prior's λ) instead of I
+  bool precondition = true;  // mass diag(AᵀA)/σ² + the prior's precision instead of I (kinetic_mass)
   Real friction = 0.5;       // γ: ghmc and baoab keep e^{−γh} of the momentum per step
   int leapfrog = 32;         // hmc: leapfrog steps per trajectory
   int threads = 0;         // CPU: OpenMP threads (0: lsc::threads())

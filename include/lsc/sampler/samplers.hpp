@@ -29,8 +29,8 @@ const SamplerInfo* sampler_for_infer_method(const std::string& method);
 // for all but hmc, which takes `leapfrog`. MALA reuses its accepted proposal's gradient.
 int gradients_per_step(SamplerKind kind, int leapfrog);
 
-// The user-facing sampler names ("euler", "mala"), and `lsc infer`'s sampling methods
-// ("langevin", "mala").
+// The user-facing sampler names ("euler", "mala", "hmc", "ghmc", "baoab"), and `lsc infer`'s
+// sampling methods ("langevin", "mala", "hmc", "ghmc", "baoab").
 std::vector<std::string> sampler_names();
 std::vector<std::string> sampling_infer_methods();
 
