@@ -386,22 +386,9 @@ class KineticEngine final : public StepEngine {
   }
 
   void finish_step(bool learn, StepMode mode) {
-    EngineStats e;
-    double active = 0;
     std::uint64_t accepted = 0;
-    for (const ChunkStats& c : sums_) {
-      e.residual_sq += c.residual_sq;
-      e.drive_u0 += c.drive_u0;
-      e.slab_cost += c.slab_cost;
-      e.slab_count += c.slab_count;
-      active += c.active;
-      accepted += c.accepted;
-    }
-    e.reconstruction_error = e.residual_sq / double(D_ * N_);
-    e.active_fraction = active / double(K_ * N_);
-    e.acceptance = metropolis() ? double(accepted) / double(N_) : 1.0;
-    e.chains = static_cast<std::uint64_t>(N_);
-    e.coefficients = K_;
+    EngineStats e = stats_of_chunks(sums_, D_, K_, N_, accepted);
+    if (!metropolis()) e.acceptance = 1;
     if (metropolis()) {
       proposed_ += static_cast<std::uint64_t>(N_);
       accepted_ += accepted;

@@ -298,22 +298,8 @@ class CpuStepEngine final : public StepEngine {
       timed(communication_s_, [&] { ranks_->allgather(chunk_stats_.data(), bytes, all_chunk_stats_.data()); });
       chunks = &all_chunk_stats_;
     }
-    EngineStats e;
-    double active = 0;
     std::uint64_t accepted = 0;
-    for (const ChunkStats& c : *chunks) {
-      e.residual_sq += c.residual_sq;
-      e.drive_u0 += c.drive_u0;
-      e.slab_cost += c.slab_cost;
-      e.slab_count += c.slab_count;
-      active += c.active;
-      accepted += c.accepted;
-    }
-    e.reconstruction_error = e.residual_sq / double(D_ * N_total_);
-    e.active_fraction = active / double(K_ * N_total_);
-    e.acceptance = double(accepted) / double(N_total_);
-    e.chains = static_cast<std::uint64_t>(N_total_);
-    e.coefficients = K_;
+    EngineStats e = stats_of_chunks(*chunks, D_, K_, N_total_, accepted);
     if (options_.sampler == SamplerKind::mala) {
       proposed_ += static_cast<std::uint64_t>(N_total_);
       accepted_ += accepted;
@@ -369,6 +355,26 @@ void require_chains_fit(const Model& model, const ChainState& chains) {
               std::to_string(model.K()) + " elements; start the chains from the same model.");
   require(static_cast<Index>(chains.chain.size()) == chains.U.cols(),
           "the chains have no ids; create them with ChainState::zeros.");
+}
+
+EngineStats stats_of_chunks(const std::vector<ChunkStats>& chunks, Index D, Index K, Index N, std::uint64_t& accepted) {
+  EngineStats e;
+  double active = 0;
+  accepted = 0;
+  for (const ChunkStats& c : chunks) {
+    e.residual_sq += c.residual_sq;
+    e.drive_u0 += c.drive_u0;
+    e.slab_cost += c.slab_cost;
+    e.slab_count += c.slab_count;
+    active += c.active;
+    accepted += c.accepted;
+  }
+  e.reconstruction_error = e.residual_sq / double(D * N);
+  e.active_fraction = active / double(K * N);
+  e.acceptance = double(accepted) / double(N);
+  e.chains = static_cast<std::uint64_t>(N);
+  e.coefficients = K;
+  return e;
 }
 
 void require_batch_fits(const Matrix& X, Index D, Index N) {
