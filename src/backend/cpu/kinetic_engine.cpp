@@ -14,7 +14,8 @@
 // scale of its posterior width, whatever the norm of its dictionary element.
 // l0 with dead_zone_jumps: the Metropolis sweep of langevin_update.hpp first, as in the fused
 // engine; it moves u given p, and p is independent of u under exp(−H/T), so the joint law stays.
-// Learning (tau_A > 0): A ← A − R Sᵀ/(τ_A N σ²) with the step's starting R and S (eq. 3.11).
+// The dictionary stays fixed (tau_A = 0): these samplers serve lsc infer; learning with them
+// would need their momentum in the checkpoints (docs/parameters.md, "Samplers").
 // The random numbers are keyed by (seed, step, chain, element): the refresh normals by
 // Purpose::momentum, the accept/reject and jitter uniforms by Purpose::metropolis, the jumps'
 // as in the fused engine. Chains are processed in chunks of kCpuChunk columns, each chunk's
@@ -73,6 +74,7 @@ class KineticEngine final : public StepEngine {
     require(!o.shard || o.shard->size() == 1,
             "the kinetic samplers (hmc, ghmc, baoab) run on one rank so far; start one process or use --sampler euler.");
     require(o.temperature > 0, "the kinetic samplers need a positive temperature; use --temperature 1.");
+    require(o.tau_A == 0, "the kinetic samplers (hmc, ghmc, baoab) sample under a fixed dictionary; learn with euler or mala.");
     require(o.leapfrog >= 1, "hmc needs at least one leapfrog step per trajectory; pass --leapfrog 1 or more.");
     require(std::isfinite(o.friction) && o.friction >= 0,
             "the friction gamma must be 0 or positive; pass e.g. --friction 1.");
@@ -136,7 +138,6 @@ class KineticEngine final : public StepEngine {
       sum_s_ = Matrix::Zero(K_, N_);
       sum_active_ = Matrix::Zero(K_, N_);
     }
-    const bool learn = mode.learn_dictionary && o_.tau_A > 0;
     const Index chunks = cpu_chunks(N_);
     const int nt = static_cast<int>(std::min<Index>(threads_, chunks));
     visit_ops<T>(model_.prior.kind, T(model_.prior.lambda), T(model_.prior.u0()), [&](const auto& ops) {
@@ -146,10 +147,9 @@ class KineticEngine final : public StepEngine {
           for (Index c = 0; c < chunks; ++c) evaluate_chunk(ops, c);
           stale_ = false;
         }
-        if (learn) delta_.assign(static_cast<std::size_t>(chunks), Mat());
 #pragma omp parallel for schedule(static) num_threads(nt) if (nt > 1)
-        for (Index c = 0; c < chunks; ++c) step_chunk(c, learn, mode.accumulate);
-        finish_step(learn, mode);
+        for (Index c = 0; c < chunks; ++c) step_chunk(c, mode.accumulate);
+        finish_step(mode);
       }
     });
     if (!std::all_of(rsq_.begin(), rsq_.end(), [](double v) { return std::isfinite(v); }) || !U_.allFinite())
@@ -271,12 +271,11 @@ class KineticEngine final : public StepEngine {
                    cost_.data() + j0, rsq_.data() + j0);
   }
 
-  void step_chunk(Index c, bool learn, bool accumulate) {
+  void step_chunk(Index c, bool accumulate) {
     const Index j0 = c * kCpuChunk, n = std::min<Index>(kCpuChunk, N_ - j0);
     ChunkBuffers& b = buffers_[static_cast<std::size_t>(c)];
     if (jumps_) jump_chunk(j0, n);
     sums_[static_cast<std::size_t>(c)] = chunk_sums(j0, n);
-    if (learn) delta_[static_cast<std::size_t>(c)] = R_.middleCols(j0, n) * S_.middleCols(j0, n).transpose();
     const T h = T(std::sqrt(2 * eps_));
     const T eta = T(std::exp(-o_.friction * double(h)));
     if (o_.sampler == SamplerKind::baoab)
@@ -385,7 +384,7 @@ class KineticEngine final : public StepEngine {
     return cpu_chunk_stats(column(), D_, n, S_.col(j0).data(), R_.col(j0).data(), G_.col(j0).data());
   }
 
-  void finish_step(bool learn, StepMode mode) {
+  void finish_step(StepMode mode) {
     std::uint64_t accepted = 0;
     EngineStats e = stats_of_chunks(sums_, D_, K_, N_, accepted);
     if (!metropolis()) e.acceptance = 1;
@@ -394,16 +393,6 @@ class KineticEngine final : public StepEngine {
       accepted_ += accepted;
     }
     stats_ = e;
-    if (learn) {
-      Mat sum = Mat::Zero(D_, K_);
-      for (const Mat& d : delta_) sum += d;  // in chunk order: the same for any thread count
-      const double var = model_.sigma * model_.sigma;
-      A_ -= T(1 / (o_.tau_A * double(N_) * var)) * sum;
-      model_.A = A_.template cast<Real>();
-      update_dictionary_terms();
-      stale_ = true;  // R and G belong to the old A
-      check_finite_dictionary(model_.A, step_ + 1);
-    }
     ++step_;
     if (mode.accumulate) ++sum_count_;
     if (mode.adapt && o_.adaptation && metropolis()) eps_ = o_.adaptation->update(eps_, e.acceptance);
@@ -420,7 +409,6 @@ class KineticEngine final : public StepEngine {
   std::vector<T> zero_;             // K zeros: the force of a drift alone
   std::vector<ChunkBuffers> buffers_;
   std::vector<ChunkStats> sums_;
-  std::vector<Mat> delta_;  // learning: each chunk's R Sᵀ
   Matrix sum_s_, sum_active_;
   std::uint64_t sum_count_ = 0;
   std::vector<std::uint64_t> ids_;
