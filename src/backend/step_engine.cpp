@@ -71,7 +71,8 @@ std::unique_ptr<StepEngine> make_step_engine(const EngineOptions& options) {
   require(options.backend == Backend::cpu || !options.shard || options.shard->size() == 1,
           "data-parallel learning over several ranks runs on --backend cpu so far; drop --backend cuda or start one rank.");
   require(!is_kinetic(options.sampler) || options.backend == Backend::cpu,
-          "the " + name_of(options.sampler) + " sampler runs on --backend cpu so far; drop --backend cuda or use euler or mala.");
+          "the " + name_of(options.sampler) + " sampler runs on --backend cpu so far; drop --backend cuda, or sample "
+          "with --method langevin, the one the cuda backend runs.");
   std::string why;
   require(backend_available(options.backend, &why), why);
   if (is_kinetic(options.sampler)) return detail::make_cpu_kinetic_engine(options);
