@@ -42,10 +42,14 @@ std::string name_of(SamplerKind sampler) {
 void StepEngine::read_coefficient_columns(Matrix& S, Index first, Index count) const {
   Matrix all;
   read_coefficients(all);
-  require(first >= 0 && count >= 0 && first + count <= all.cols(),
-          "chains " + std::to_string(first) + " to " + std::to_string(first + count) + " lie outside the engine's " +
-              std::to_string(all.cols()) + " chains; read chains the engine holds.");
+  require_held_columns(first, count, all.cols());
   S = all.middleCols(first, count);
+}
+
+void StepEngine::require_held_columns(Index first, Index count, Index N) {
+  require(first >= 0 && count >= 0 && first + count <= N,
+          "chains " + std::to_string(first) + " to " + std::to_string(first + count) + " lie outside the engine's " +
+              std::to_string(N) + " chains; read chains the engine holds.");
 }
 
 bool backend_available(Backend backend, std::string* why) {

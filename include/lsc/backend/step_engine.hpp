@@ -137,6 +137,10 @@ class StepEngine {
   // Seconds spent exchanging sums with the other ranks, waiting included (0 alone).
   virtual double communication_seconds() const { return 0; }
   virtual std::string name() const = 0;  // e.g. "cpu float32 (2 threads)"
+
+ protected:
+  // read_coefficient_columns' check that chains first .. first + count − 1 are among the N held.
+  static void require_held_columns(Index first, Index count, Index N);
 };
 
 // The kinetic samplers' masses m_k (kinetic_update.hpp): with precondition the curvature of the

@@ -96,7 +96,6 @@ class KineticEngine final : public StepEngine {
     proposed_ = chains.proposed;
     accepted_ = chains.accepted;
     S_.resize(K_, N_);
-    zero_.assign(static_cast<std::size_t>(K_), T(0));
     R_.resize(D_, N_);
     G_.resize(K_, N_);
     rsq_.assign(static_cast<std::size_t>(N_), 0.0);
@@ -304,8 +303,7 @@ class KineticEngine final : public StepEngine {
       T* p = P_.col(j).data();
       cpu_kick_drift(col, u, p, S_.col(j).data(), G_.col(j).data(), h / 2, h / 2);
       cpu_refresh(col, p, Z + (j - j0) * K_, eta, sd);
-      // A_{h/2} alone: a kick with a zero force.
-      cost_[static_cast<std::size_t>(j)] = cpu_kick_drift(col, u, p, S_.col(j).data(), zero_.data(), T(0), h / 2);
+      cost_[static_cast<std::size_t>(j)] = cpu_drift(col, u, p, S_.col(j).data(), h / 2);
     }
     products(c, S_, R_, G_, rsq_.data(), j0);
     for (Index j = j0; j < j0 + n; ++j) cpu_kick(col, P_.col(j).data(), U_.col(j).data(), G_.col(j).data(), h / 2);
@@ -406,7 +404,6 @@ class KineticEngine final : public StepEngine {
   Vec inv_mass_, sqrt_mass_;
   bool jumps_ = false, stale_ = true;
   std::vector<double> rsq_, cost_;  // ‖A s − x‖² and Σ_k C(u_k) of each chain
-  std::vector<T> zero_;             // K zeros: the force of a drift alone
   std::vector<ChunkBuffers> buffers_;
   std::vector<ChunkStats> sums_;
   Matrix sum_s_, sum_active_;

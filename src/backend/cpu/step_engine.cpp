@@ -166,9 +166,7 @@ class CpuStepEngine final : public StepEngine {
   }
 
   void read_coefficient_columns(Matrix& S, Index first, Index count) const override {
-    require(first >= 0 && count >= 0 && first + count <= N_,
-            "chains " + std::to_string(first) + " to " + std::to_string(first + count) + " lie outside the engine's " +
-                std::to_string(N_) + " chains; read chains the engine holds.");
+    require_held_columns(first, count, N_);
     S.resize(K_, count);
     const auto from = static_cast<std::size_t>(K_ * first), n = static_cast<std::size_t>(K_ * count);
     if (s_stale_)

@@ -108,9 +108,12 @@ void box_muller_pass(Index q_end, const std::uint32_t* __restrict w0, const std:
 // (counters, Philox, Box-Muller), so the vector lanes are full even when K is small; then
 // f(j, k, z) is called for every coefficient, reading the normals in the layout of
 // noise::noise_source.
-template <class T, class F>
-void for_each_normal(std::uint32_t purpose, noise::Key key, std::uint64_t step, const std::uint64_t* chain, Index K,
-                     Index n, ChunkBuffers<T>& b, F&& f) {
+// The B = ⌈K/4⌉ Philox blocks of (purpose, step, chain[j]) for the n chains, block q of chain j
+// into b.w0..w3[j·B + q]: counters first, then the generator in one flat loop over all blocks,
+// so that the vector lanes are full even when K is small. Returns Q = n·B.
+template <class T>
+Index philox_blocks(std::uint32_t purpose, noise::Key key, std::uint64_t step, const std::uint64_t* chain, Index K,
+                    Index n, ChunkBuffers<T>& b) {
   const Index B = (K + 3) / 4, Q = n * B;
   b.resize_noise(static_cast<std::size_t>(Q));
   const noise::Counter step_words = noise::counter_of(purpose, step, 0, 0);
@@ -124,6 +127,13 @@ void for_each_normal(std::uint32_t purpose, noise::Key key, std::uint64_t step, 
   }
   philox_pass(Q, b.block.data(), b.chain_lo.data(), step_words.c2, b.word3.data(), key, b.w0.data(),
               b.w1.data(), b.w2.data(), b.w3.data());
+  return Q;
+}
+
+template <class T, class F>
+void for_each_normal(std::uint32_t purpose, noise::Key key, std::uint64_t step, const std::uint64_t* chain, Index K,
+                     Index n, ChunkBuffers<T>& b, F&& f) {
+  const Index B = (K + 3) / 4, Q = philox_blocks(purpose, key, step, chain, K, n, b);
   box_muller_pass(Q, b.w0.data(), b.w1.data(), b.w2.data(), b.w3.data(), b.z0.data(), b.z1.data(),
                   b.z2.data(), b.z3.data());
   const T* z[4] = {b.z0.data(), b.z1.data(), b.z2.data(), b.z3.data()};
@@ -453,22 +463,10 @@ void cpu_jump_sweep(const JumpSweep<T>& j, const std::uint64_t* chain, Index n, 
                     double* drsq) {
   // The uniforms of (Purpose::dead_zone_jump, step, chain), coefficient k from word k % 4 of block
   // k / 4, and their logs, for all coefficients of the chunk in flat loops that vectorize.
-  constexpr auto purpose = static_cast<std::uint32_t>(Purpose::dead_zone_jump);
   thread_local ChunkBuffers<T> b;
   thread_local std::vector<double> log_u;
-  const Index B = (j.K + 3) / 4, Q = n * B;
-  b.resize_noise(static_cast<std::size_t>(Q));
-  const noise::Counter step_words = noise::counter_of(purpose, j.step, 0, 0);
-  for (Index c = 0; c < n; ++c) {
-    const noise::Counter w = noise::counter_of(purpose, j.step, chain[c], 0);
-    for (Index q = 0; q < B; ++q) {
-      b.block[c * B + q] = static_cast<std::uint32_t>(q);
-      b.chain_lo[c * B + q] = w.c1;
-      b.word3[c * B + q] = w.c3;
-    }
-  }
-  philox_pass(Q, b.block.data(), b.chain_lo.data(), step_words.c2, b.word3.data(), j.key, b.w0.data(), b.w1.data(),
-              b.w2.data(), b.w3.data());
+  const Index B = (j.K + 3) / 4;
+  const Index Q = philox_blocks(static_cast<std::uint32_t>(Purpose::dead_zone_jump), j.key, j.step, chain, j.K, n, b);
   log_u.resize(static_cast<std::size_t>(4 * Q));
   double* __restrict lu = log_u.data();
   const std::uint32_t* __restrict w[4] = {b.w0.data(), b.w1.data(), b.w2.data(), b.w3.data()};
@@ -523,6 +521,18 @@ double cpu_kick_drift(const KineticColumn<T>& c, T* __restrict u, T* __restrict 
 }
 
 template <class T>
+double cpu_drift(const KineticColumn<T>& c, T* __restrict u, const T* __restrict p, T* __restrict s, T tau) {
+  const T* __restrict inv_m = c.inv_mass;
+  return visit_ops<T>(c.prior, c.lambda, c.u0, [&](const auto& ops) {
+    for (Index k = 0; k < c.K; ++k) {
+      u[k] = drift(u[k], p[k], inv_m[k], tau);
+      s[k] = ops.s(u[k]);
+    }
+    return lane_sum(c.K, [&](Index k) { return double(ops.cost(u[k])); });
+  });
+}
+
+template <class T>
 double cpu_kick(const KineticColumn<T>& c, T* __restrict p, const T* __restrict u, const T* __restrict g, T tau) {
   visit_ops<T>(c.prior, c.lambda, c.u0, [&](const auto& ops) {
     for (Index k = 0; k < c.K; ++k) p[k] = kick(ops, p[k], u[k], g[k], c.inv_var, tau);
@@ -557,6 +567,7 @@ ChunkStats cpu_chunk_stats(const KineticColumn<T>& c, Index D, Index n, const T*
 
 #define LSC_KINETIC_INSTANCES(T)                                                                              \
   template double cpu_kick_drift<T>(const KineticColumn<T>&, T*, T*, T*, const T*, T, T);                    \
+  template double cpu_drift<T>(const KineticColumn<T>&, T*, const T*, T*, T);                                \
   template double cpu_kick<T>(const KineticColumn<T>&, T*, const T*, const T*, T);                           \
   template double cpu_refresh<T>(const KineticColumn<T>&, T*, const T*, T, T);                               \
   template double kinetic_energy<T>(const KineticColumn<T>&, const T*);                                      \

@@ -108,6 +108,9 @@ struct KineticColumn {
 // B_{τk} then A_{τd} and s = s(u); returns Σ_k C(u_k).
 template <class T>
 double cpu_kick_drift(const KineticColumn<T>& c, T* u, T* p, T* s, const T* g, T tau_kick, T tau_drift);
+// A_τ and s = s(u); returns Σ_k C(u_k).
+template <class T>
+double cpu_drift(const KineticColumn<T>& c, T* u, const T* p, T* s, T tau);
 // B_τ; returns ½ Σ p²/m after it.
 template <class T>
 double cpu_kick(const KineticColumn<T>& c, T* p, const T* u, const T* g, T tau);

@@ -305,9 +305,7 @@ class CudaStepEngine final : public StepEngine {
   void read_coefficients(Matrix& S) const override { S = download(S_[current_], K_, N_); }
 
   void read_coefficient_columns(Matrix& S, Index first, Index count) const override {
-    require(first >= 0 && count >= 0 && first + count <= N_,
-            "chains " + std::to_string(first) + " to " + std::to_string(first + count) + " lie outside the engine's " +
-                std::to_string(N_) + " chains; read chains the engine holds.");
+    require_held_columns(first, count, N_);
     std::vector<T> host(static_cast<std::size_t>(K_ * count));
     if (!host.empty()) {
       LSC_CUDA_TRY(cudaMemcpyAsync, host.data(), S_[current_].get() + K_ * first, sizeof(T) * host.size(),
