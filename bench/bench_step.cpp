@@ -99,6 +99,28 @@ BENCHMARK(BM_MalaStep)
     ->Args({64, 256, 1024, 0, 2})
     ->UseRealTime();
 
+// The learning step of `lsc train` (float32, one thread) with and without the L0 dead-zone jumps,
+// at its default batch: what the sweep adds to a step. Args D, K, N, jumps (0/1).
+void BM_JumpStep(benchmark::State& state) {
+  const Index D = state.range(0), K = state.range(1), N = state.range(2);
+  set_threads(1);
+  Problem p = problem(D, K, N);
+  EngineOptions o;
+  o.eps = 0.002;  // ε·L ≈ 0.4 for this A at K = 256: stable, as the training's τ_u keeps it
+  o.tau_A = 3000;
+  o.dead_zone_jumps = state.range(3) != 0;
+  o.threads = 1;
+  auto engine = make_step_engine(o);
+  engine->load(p.model, p.chains);
+  engine->set_batch(p.X);
+  for (auto _ : state) engine->run(1);
+  set_counters(state, D, K, N);
+}
+BENCHMARK(BM_JumpStep)
+    ->ArgNames({"D", "K", "N", "jumps"})
+    ->ArgsProduct({{64}, {64, 256}, {200}, {0, 1}})
+    ->UseRealTime();
+
 }  // namespace
 }  // namespace lsc
 

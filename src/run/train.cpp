@@ -221,8 +221,8 @@ TrainConfig resolve_defaults(TrainConfig c, Index D) {
   // table); MALA, exact at any step size, is the choice when the learned norms must be unbiased.
   if (c.sampler.empty()) c.sampler = sampling ? "euler" : "none";
   if (sampling) sampler_info(c.sampler);  // throws for an unknown name
-  // Their momentum is not part of a checkpoint yet (resume would not be bit-exact), and they did
-  // not learn better than euler (docs/parameters.md, "Samplers").
+  // Their momentum is not part of a checkpoint, and in a trial ghmc and baoab learned no better
+  // than euler (docs/parameters.md, "Samplers in learning").
   require(!sampling || !is_kinetic(sampler_from_name(c.sampler)),
           "--sampler " + c.sampler + " samples lsc infer's posteriors; lsc train runs euler or mala.");
   require(sampling || c.sampler == "none", "--sampler applies to --method lsc only.");

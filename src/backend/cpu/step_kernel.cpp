@@ -42,8 +42,6 @@ void gemm(bool ta, bool tb, Index m, Index n, Index k, double alpha, const doubl
   cblas_dgemm(CblasColMajor, ta ? CblasTrans : CblasNoTrans, tb ? CblasTrans : CblasNoTrans,
               int(m), int(n), int(k), alpha, a, int(lda), b, int(ldb), beta, c, int(ldc));
 }
-void axpy(Index n, float a, const float* x, float* y) { cblas_saxpy(int(n), a, x, 1, y, 1); }
-void axpy(Index n, double a, const double* x, double* y) { cblas_daxpy(int(n), a, x, 1, y, 1); }
 
 // R = A S − X and G = Aᵀ R for n columns: libxsmm's kernels when the step holds Aᵀ and the shape
 // has them (small_gemm.hpp), else OpenBLAS.
@@ -458,6 +456,13 @@ void cpu_normals(std::uint32_t purpose, noise::Key key, std::uint64_t step, cons
   for_each_normal<T>(purpose, key, step, chain, K, n, b, [&](Index j, Index k, T z) { Z[j * K + k] = z; });
 }
 
+// y += a x for the short vectors (D, K) of one accepted jump, inlined: a BLAS call per vector cost
+// more than its arithmetic (euler+jumps 16 % faster without it; docs/benchmarks.md, "Samplers").
+template <class T>
+inline void add_scaled(Index n, T a, const T* __restrict x, T* __restrict y) {
+  for (Index i = 0; i < n; ++i) y[i] += a * x[i];
+}
+
 template <class T>
 void cpu_jump_sweep(const JumpSweep<T>& j, const std::uint64_t* chain, Index n, T* U, T* S, T* R, T* G, double* dcost,
                     double* drsq) {
@@ -489,8 +494,8 @@ void cpu_jump_sweep(const JumpSweep<T>& j, const std::uint64_t* chain, Index n, 
       cost += double(j.lambda) * (double(std::abs(u[k])) - double(a));
       if (ds != T(0)) {
         rsq += 2 * double(ds) * double(g[k]) + double(ds) * double(ds) * double(norm_sq);
-        axpy(j.D, ds, j.A + k * j.D, r);
-        axpy(j.K, ds, j.gram + k * j.K, g);
+        add_scaled(j.D, ds, j.A + k * j.D, r);
+        add_scaled(j.K, ds, j.gram + k * j.K, g);
       }
     }
     if (dcost) dcost[c] += cost;
