@@ -11,8 +11,8 @@ sampler of the variant, then scores the dictionary on the same 50 test patches w
 the Gabor fraction and the training time from the run's summary.json. Differences of log p(x)
 are paired, patch by patch, against the first variant; the ± is their standard error over the
 patches (the AIS's own Monte Carlo error is ≈ 0.02 nats; the training seed, --seed, moves a
-score by more: docs/parameters.md). Prints a Markdown table. --jobs runs
-that many single-threaded trainings at once (the times then include the sharing).
+score by more: docs/parameters.md). Prints a Markdown table. --jobs runs that many
+single-threaded trainings at once (the times then include the sharing).
 """
 import argparse
 import json
