@@ -50,7 +50,8 @@ def test_bad_sampler_options_are_refused_in_one_sentence(options, word):
 
 
 def test_lsc_train_refuses_the_kinetic_samplers_in_one_sentence():
-    # Their momentum is not checkpointed yet (docs/parameters.md, "Samplers").
+    # They learned no better than euler, and their momentum is not checkpointed (docs/parameters.md,
+    # "Samplers in learning").
     for sampler in ("hmc", "ghmc", "baoab"):
         with pytest.raises(ValueError, match="lsc infer"):
             lsc.train("bars", sampler=sampler, steps=10, progress=False)

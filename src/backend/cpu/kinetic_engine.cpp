@@ -14,8 +14,9 @@
 // scale of its posterior width, whatever the norm of its dictionary element.
 // l0 with dead_zone_jumps: the Metropolis sweep of langevin_update.hpp first, as in the fused
 // engine; it moves u given p, and p is independent of u under exp(−H/T), so the joint law stays.
-// The dictionary stays fixed (tau_A = 0): these samplers serve lsc infer; learning with them
-// would need their momentum in the checkpoints (docs/parameters.md, "Samplers").
+// The dictionary stays fixed (tau_A = 0): these samplers serve lsc infer. In a trial they learned
+// no better than Euler-Maruyama, and learning would need their momentum in the checkpoints
+// (docs/parameters.md, "Samplers in learning").
 // The random numbers are keyed by (seed, step, chain, element): the refresh normals by
 // Purpose::momentum, the accept/reject and jitter uniforms by Purpose::metropolis, the jumps'
 // as in the fused engine. Chains are processed in chunks of kCpuChunk columns, each chunk's

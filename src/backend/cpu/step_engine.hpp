@@ -1,7 +1,6 @@
 #pragma once
 // The CPU backend of StepEngine (internal; use make_step_engine).
 #include <memory>
-
 #include <vector>
 
 #include "lsc/backend/step_engine.hpp"

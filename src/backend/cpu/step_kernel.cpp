@@ -101,11 +101,6 @@ void box_muller_pass(Index q_end, const std::uint32_t* __restrict w0, const std:
   }
 }
 
-// The normals of (purpose, step) of the n chains chain[0..n) with K coefficients each: the
-// B = ⌈K/4⌉ Philox blocks per chain are generated for all chains in one flat loop per stage
-// (counters, Philox, Box-Muller), so the vector lanes are full even when K is small; then
-// f(j, k, z) is called for every coefficient, reading the normals in the layout of
-// noise::noise_source.
 // The B = ⌈K/4⌉ Philox blocks of (purpose, step, chain[j]) for the n chains, block q of chain j
 // into b.w0..w3[j·B + q]: counters first, then the generator in one flat loop over all blocks,
 // so that the vector lanes are full even when K is small. Returns Q = n·B.
@@ -128,6 +123,10 @@ Index philox_blocks(std::uint32_t purpose, noise::Key key, std::uint64_t step, c
   return Q;
 }
 
+// The normals of (purpose, step) of the n chains chain[0..n) with K coefficients each: the Philox
+// blocks of all chains (philox_blocks), then Box-Muller in one flat loop over them; then
+// f(j, k, z) is called for every coefficient, reading the normals in the layout of
+// noise::noise_source.
 template <class T, class F>
 void for_each_normal(std::uint32_t purpose, noise::Key key, std::uint64_t step, const std::uint64_t* chain, Index K,
                      Index n, ChunkBuffers<T>& b, F&& f) {
